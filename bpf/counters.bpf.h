@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Counter updates.  All counter maps are per CPU: plain increments suffice. */
+#ifndef NVGRE_COUNTERS_BPF_H
+#define NVGRE_COUNTERS_BPF_H
+
+#include "maps.bpf.h"
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&nv_counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline void count_drop(struct nvgre_vsid_stats *vs, __u32 reason)
+{
+	__u64 *c = bpf_map_lookup_elem(&nv_drops, &reason);
+
+	if (c)
+		*c += 1;
+	if (vs && reason < NVGRE_DROP_SLOTS)
+		vs->rx_drops[reason] += 1;
+}
+
+static __always_inline void count_vport_rx(const struct nvgre_vport *vp, __u64 bytes)
+{
+	__u32 id = vp->id;
+	struct nvgre_vport_stats *s = bpf_map_lookup_elem(&nv_vport_stats, &id);
+
+	if (s) {
+		s->rx_packets += 1;
+		s->rx_bytes += bytes;
+	}
+}
+
+#endif

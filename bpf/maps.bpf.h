@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps of the data path.  State maps are pinned by name so the receive and
+ * transmit objects and a restarted nvgred share them (DESIGN: lifecycle).
+ */
+#ifndef NVGRE_MAPS_BPF_H
+#define NVGRE_MAPS_BPF_H
+
+#include <nvgre/maps.h>
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvgre_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvgre_rss_table);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_rss SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_VSIDS);
+	__type(key, __u32);
+	__type(value, struct nvgre_vsid);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vsids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, struct nvgre_mac_key);
+	__type(value, struct nvgre_vport);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_ROUTES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nvgre_mac_key);
+	__type(value, struct nvgre_route);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_routes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_VSID_PAS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nvgre_vsid_pa_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vsid_pas SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, NVGRE_MAX_XSK_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVGRE_DROP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVGRE_COUNTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NVGRE_MAX_VSIDS);
+	__type(key, __u32);
+	__type(value, struct nvgre_vsid_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vsid_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, __u32);
+	__type(value, struct nvgre_vport_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vport_stats SEC(".maps");
+
+#endif

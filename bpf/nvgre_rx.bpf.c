@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVGRE receive: the XDP program steers frames for AF_XDP vports (VMQ) and
+ * leaves the rest to the TC ingress program, which decapsulates for netdev
+ * vports keeping GSO and checksum state.  Both share rx_classify.bpf.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "rx_classify.bpf.h"
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+
+/* Set by the loader from a probe: 0 where this kernel lacks the flag. */
+const volatile __u64 adj_room_decap_l3_ipv4 = 0;
+const volatile __u64 adj_room_decap_l3_ipv6 = 0;
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+
+#define NV_PULL_MAX	(NVGRE_MAX_HEADER_SUPPORTED + 64)
+#define NV_CSUM_PULL_MAX (NV_CSUM_CHUNK * NV_CSUM_MAX_CHUNKS + NV_PULL_MAX)
+
+/*
+ * Parsing and checksum summing are global functions: the verifier checks
+ * each once instead of once per path through the caller.
+ */
+__noinline int xdp_parse(struct xdp_md *ctx, struct nvgre_pkt *pkt, __u32 max_header)
+{
+	if (!pkt)
+		return NV_PARSE_PASS;
+	return nvgre_parse(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end, max_header);
+}
+
+__noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
+{
+	if (!pkt)
+		return 0;
+	return rx_csum_compute(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			       RX_L4_COMPUTE);
+}
+
+__noinline int tc_parse(struct __sk_buff *skb, struct nvgre_pkt *pkt, __u32 max_header)
+{
+	if (!pkt)
+		return NV_PARSE_PASS;
+	return nvgre_parse(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end, max_header);
+}
+
+__noinline int tc_csum(struct __sk_buff *skb, const struct nvgre_pkt *pkt, int l4_mode)
+{
+	if (!pkt)
+		return 0;
+	return rx_csum_compute(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end, l4_mode);
+}
+
+/* ---- XDP ------------------------------------------------------------- */
+
+static __always_inline void fill_meta(struct nvgre_xdp_meta *m, const struct rx_state *st,
+				      __u16 queue)
+{
+	const struct nvgre_pkt *pkt = &st->pkt;
+	__u16 base = pkt->inner_l2_off;
+
+	m->rss_hash = st->hash;
+	m->vsid = nvgre_key_vsid(pkt->key);
+	m->flowid = nvgre_key_flowid(pkt->key);
+	m->rss_type = st->hash_type;
+	m->inner_ipver = pkt->inner_ipver;
+	m->l4_proto = pkt->inner_ipver ? pkt->l4_proto : 0;
+	m->l3_off = pkt->inner_l3_off ? pkt->inner_l3_off - base : 0;
+	m->l4_off = pkt->inner_l4_off ? pkt->inner_l4_off - base : 0;
+	m->csum = st->csum;
+	m->flags = (pkt->flags & NV_PKT_INNER_MCAST) ? NVGRE_META_F_MCAST : 0;
+	m->queue = queue;
+	m->reserved[0] = 0;
+	m->reserved[1] = 0;
+	m->magic = NVGRE_META_MAGIC;
+	m->version = NVGRE_META_VERSION;
+	m->size = sizeof(*m);
+}
+
+SEC("xdp")
+int nvgre_xdp_rx(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct nvgre_config *cfg = rx_config();
+	struct nvgre_xdp_meta *meta;
+	struct rx_state st = {};
+	struct nvgre_vport *vp;
+	__u32 q = 0, idx, rxq, nq;
+	int verdict, csum;
+
+	if (!cfg)
+		return XDP_PASS;
+	count(NVGRE_CNT_RX_PACKETS);
+	verdict = xdp_parse(ctx, &st.pkt, cfg->max_header);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	verdict = rx_lookup(&st, cfg, verdict, data, end);
+	if (verdict == RX_PASS)
+		return XDP_PASS;
+	if (verdict == RX_DROP)
+		return XDP_DROP;
+
+	/* Netdev vports and broadcast are served by the TC path (VMQ-4). */
+	vp = st.vport;
+	if (verdict != RX_UNICAST || !vp || vp->kind != NVGRE_VPORT_XSK ||
+	    !nvgre_offload_on(st.offload, NVGRE_OFF_VMQ)) {
+		count(NVGRE_CNT_RX_XDP_PASSED);
+		return XDP_PASS;
+	}
+
+	csum = nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM) ? xdp_csum(ctx, &st.pkt) : 0;
+	verdict = rx_offloads(&st, verdict, RX_L4_COMPUTE, csum);
+	if (verdict == RX_DROP)
+		return XDP_DROP;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+
+	/* VMQ-2/VMQ-3: queue by RSS hash, socket by (slot, queue, rx queue). */
+	nq = vp->queues ? vp->queues : 1;
+	if (st.hash_type != NVGRE_RSS_NONE)
+		q = st.hash % nq;
+	rxq = ctx->rx_queue_index;
+	idx = ((vp->xsk_slot * nq + q) * (cfg->rx_queues ? cfg->rx_queues : 1)) + rxq;
+	if (!bpf_map_lookup_elem(&nv_xsks, &idx))
+		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
+
+	if (st.set_ce)
+		rx_mark_ce(&st.pkt, data, end);
+
+	/* Decapsulate: drop outer padding, then everything before the inner frame. */
+	if (st.pkt.outer_end < end - data &&
+	    bpf_xdp_adjust_tail(ctx, -(int)((end - data) - st.pkt.outer_end)))
+		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), XDP_DROP;
+	if (bpf_xdp_adjust_head(ctx, st.pkt.inner_l2_off) ||
+	    bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), XDP_DROP;
+
+	data = (void *)(long)ctx->data;
+	meta = (void *)(long)ctx->data_meta;
+	if ((void *)(meta + 1) > data)
+		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), XDP_DROP;
+	fill_meta(meta, &st, q);
+
+	count(NVGRE_CNT_RX_XDP_STEERED);
+	count_vport_rx(vp, (void *)(long)ctx->data_end - data);
+	if (st.vstats)
+		st.vstats->rx_delivered += 1;
+	return bpf_redirect_map(&nv_xsks, idx, XDP_DROP);
+}
+
+/* ---- TC ingress ----------------------------------------------------- */
+
+/* CSUM-RX-5: what the skb says about its inner L4 checksum. */
+static __always_inline enum rx_l4_mode tc_l4_mode(struct __sk_buff *skb)
+{
+	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	__u8 ip_summed = BPF_CORE_READ_BITFIELD(kskb, ip_summed);
+
+	if (ip_summed == 3 /* CHECKSUM_PARTIAL */)
+		return RX_L4_PARTIAL;
+	if (ip_summed == 1 /* CHECKSUM_UNNECESSARY */)
+		return RX_L4_TRUSTED;
+	if (skb->gso_segs > 1 || skb->len > NV_CSUM_PULL_MAX)
+		return RX_L4_SKIP;
+	return RX_L4_COMPUTE;
+}
+
+/* Remove everything before the inner Ethernet header, keeping GSO state. */
+static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
+{
+	const struct nvgre_pkt *pkt = &st->pkt;
+	struct nv_ethhdr ieth;
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+
+	if (bpf_skb_load_bytes(skb, pkt->inner_l2_off, &ieth, sizeof(ieth)))
+		return -1;
+	if (pkt->inner_ipver == 4 && pkt->outer_ipver == 6)
+		flags |= adj_room_decap_l3_ipv4;
+	else if (pkt->inner_ipver == 6 && pkt->outer_ipver == 4)
+		flags |= adj_room_decap_l3_ipv6;
+
+	/* Trailing bytes after the outer IP packet (Ethernet padding). */
+	if (pkt->outer_end < skb->len && bpf_skb_change_tail(skb, pkt->outer_end, 0))
+		return -1;
+
+	/* ADJ_ROOM_MAC removes bytes right after the 14-byte MAC header:
+	 * removing inner_l2_off bytes leaves [outer MAC][inner L3...], and the
+	 * saved inner MAC header then replaces the outer one. */
+	if (bpf_skb_adjust_room(skb, -(__s32)pkt->inner_l2_off, BPF_ADJ_ROOM_MAC, flags))
+		return -1;
+	if (bpf_skb_store_bytes(skb, 0, &ieth, sizeof(ieth), 0))
+		return -1;
+	return 0;
+}
+
+static __always_inline int tc_deliver_mcast(struct __sk_buff *skb, struct rx_state *st)
+{
+	struct nvgre_vsid *vs = st->vsid;
+	__u32 n = vs->n_local, last = 0;
+	int i;
+
+	if (n > NVGRE_MAX_LOCAL_VPORTS)
+		n = NVGRE_MAX_LOCAL_VPORTS;
+	if (!n)
+		return rx_drop(st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
+	for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
+		if (i >= n - 1)
+			break;
+		if (bpf_clone_redirect(skb, vs->local_ifindex[i], 0) == 0)
+			count(NVGRE_CNT_RX_BCAST_COPIES);
+	}
+	last = vs->local_ifindex[(n - 1) & (NVGRE_MAX_LOCAL_VPORTS - 1)];
+	count(NVGRE_CNT_RX_BCAST_COPIES);
+	if (st->vstats)
+		st->vstats->rx_delivered += 1;
+	return bpf_redirect(last, 0);
+}
+
+SEC("tc")
+int nvgre_tc_rx(struct __sk_buff *skb)
+{
+	struct nvgre_config *cfg = rx_config();
+	struct rx_state st = {};
+	enum rx_l4_mode l4_mode;
+	void *data, *end;
+	int verdict, csum = 0;
+
+	if (!cfg)
+		return TC_ACT_OK;
+	count(NVGRE_CNT_RX_PACKETS);
+	l4_mode = tc_l4_mode(skb);
+	/* Headers linear and writable (ECN); the whole frame if we sum it. */
+	if (l4_mode == RX_L4_COMPUTE &&
+	    nvgre_offload_on(cfg->offload, NVGRE_OFF_RX_CSUM))
+		bpf_skb_pull_data(skb, skb->len);
+	else
+		bpf_skb_pull_data(skb, skb->len < NV_PULL_MAX ? skb->len : NV_PULL_MAX);
+	verdict = tc_parse(skb, &st.pkt, cfg->max_header);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	verdict = rx_lookup(&st, cfg, verdict, data, end);
+	if (verdict == RX_PASS)
+		return TC_ACT_OK;
+	if (verdict == RX_DROP)
+		return TC_ACT_SHOT;
+	if (verdict == RX_UNICAST && st.vport->kind != NVGRE_VPORT_NETDEV)
+		/* VMQ-4 software channel for xsk vports: not served yet. */
+		return rx_drop(&st, NVGRE_DROP_SW_CHANNEL), TC_ACT_SHOT;
+
+	/* A frame longer than the linear part is summed only if it was pulled. */
+	if (l4_mode == RX_L4_COMPUTE && (__u64)(end - data) < skb->len)
+		l4_mode = RX_L4_SKIP;
+	if (nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM))
+		csum = tc_csum(skb, &st.pkt, l4_mode);
+	verdict = rx_offloads(&st, verdict, l4_mode, csum);
+	if (verdict == RX_DROP)
+		return TC_ACT_SHOT;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+
+	if (st.set_ce)
+		rx_mark_ce(&st.pkt, data, end);
+	if (tc_decap(skb, &st))
+		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), TC_ACT_SHOT;
+
+	if (st.hash_type != NVGRE_RSS_NONE)
+		bpf_set_hash(skb, st.hash);
+	/* Validated good, and not already marked: CHECKSUM_UNNECESSARY. */
+	if (l4_mode == RX_L4_COMPUTE && NVGRE_CSUM_L4(st.csum) == NVGRE_CSUM_OK &&
+	    NVGRE_CSUM_IP(st.csum) != NVGRE_CSUM_BAD)
+		bpf_csum_level(skb, BPF_CSUM_LEVEL_INC);
+
+	if (verdict == RX_MCAST)
+		return tc_deliver_mcast(skb, &st);
+
+	count(NVGRE_CNT_RX_TC_DELIVERED);
+	count_vport_rx(st.vport, skb->len);
+	if (st.vstats)
+		st.vstats->rx_delivered += 1;
+	return bpf_redirect(st.vport->ifindex, 0);
+}
+
+char LICENSE[] SEC("license") = "GPL";

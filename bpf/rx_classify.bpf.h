@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The receive decision shared by the XDP and TC programs: parse, find the
+ * VSID and vport, check the sender (W-10) and ECN (W-11), then the offloads
+ * (checksums, RSS).  Only the actions (decapsulate, steer) differ per hook.
+ */
+#ifndef NVGRE_RX_CLASSIFY_BPF_H
+#define NVGRE_RX_CLASSIFY_BPF_H
+
+#include <nvgre/parse.h>
+#include <nvgre/csum.h>
+#include <nvgre/rss.h>
+#include <nvgre/meta.h>
+#include <nvgre/offload.h>
+#include "counters.bpf.h"
+
+enum rx_verdict {
+	RX_PASS,	/* host stack, untouched */
+	RX_DROP,	/* counted already */
+	RX_UNICAST,	/* deliver to st->vport */
+	RX_MCAST,	/* copy to every local vport of the VSID */
+};
+
+/* How the caller wants the inner L4 checksum treated (CSUM-RX-5). */
+enum rx_l4_mode {
+	RX_L4_COMPUTE,	/* sum the bytes */
+	RX_L4_PARTIAL,	/* CHECKSUM_PARTIAL: only a pseudo sum, not "bad" */
+	RX_L4_TRUSTED,	/* CHECKSUM_UNNECESSARY: already validated */
+	RX_L4_SKIP,	/* cannot sum (GSO, too long): not checked */
+};
+
+struct rx_state {
+	struct nvgre_pkt pkt;
+	struct nvgre_vsid_stats *vstats;	/* NULL if the VSID has no stats entry */
+	struct nvgre_vsid *vsid;
+	struct nvgre_vport *vport;		/* unicast destination */
+	__u32 offload;				/* nv_config.offload */
+	__u32 cfg_flags;
+	__u32 hash;
+	__u8  hash_type;
+	__u8  csum;				/* NVGRE_CSUM_MAKE(ip, l4) */
+	__u8  set_ce;				/* W-11: mark the inner packet CE */
+};
+
+static __always_inline struct nvgre_config *rx_config(void)
+{
+	__u32 zero = 0;
+	struct nvgre_config *cfg = bpf_map_lookup_elem(&nv_config, &zero);
+
+	/* Until nvgred has set up the maps, every frame is the host's. */
+	if (!cfg || cfg->layout_version != NVGRE_MAP_LAYOUT_VERSION)
+		return NULL;
+	return cfg;
+}
+
+static __always_inline int rx_drop(struct rx_state *st, __u32 reason)
+{
+	count_drop(st->vstats, reason);
+	return RX_DROP;
+}
+
+/* W-10: the outer source must be where the inner source MAC lives. */
+static __always_inline int rx_source_ok(struct rx_state *st, const __u8 *smac)
+{
+	struct nvgre_mac_key key = { .vsid = nvgre_key_vsid(st->pkt.key) };
+	struct nvgre_route *rt;
+
+	__builtin_memcpy(key.mac, smac, NV_ETH_ALEN);
+	rt = bpf_map_lookup_elem(&nv_routes, &key);
+	if (rt && nvgre_ip_equal(&rt->pa, &st->pkt.outer_src))
+		return 1;
+	if (st->vsid->flags & NVGRE_VSID_F_ANY_PA) {
+		struct nvgre_vsid_pa_key pk = { .vsid = key.vsid, .pa = st->pkt.outer_src };
+
+		return bpf_map_lookup_elem(&nv_vsid_pas, &pk) != NULL;
+	}
+	return 0;
+}
+
+/*
+ * Everything up to the destination, given the parser's result ret: returns
+ * RX_PASS, RX_DROP, RX_UNICAST (st->vport set) or RX_MCAST.
+ */
+static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *cfg, int ret,
+				     const void *data, const void *end)
+{
+	struct nvgre_pkt *pkt = &st->pkt;
+	const struct nv_ethhdr *ieth;
+	struct nvgre_mac_key key = {};
+	__u32 vsid;
+
+	st->offload = cfg->offload;
+	st->cfg_flags = cfg->flags;
+	if (ret == NV_PARSE_PASS) {
+		count(pkt->counter);
+		return RX_PASS;
+	}
+	vsid = nvgre_key_vsid(pkt->key);
+	st->vstats = ret == NV_PARSE_DROP && pkt->reason == NVGRE_DROP_RESERVED_VSID
+			     ? NULL : bpf_map_lookup_elem(&nv_vsid_stats, &vsid);
+	if (st->vstats) {
+		st->vstats->rx_packets += 1;
+		st->vstats->rx_bytes += (const __u8 *)end - (const __u8 *)data;
+	}
+	if (ret == NV_PARSE_DROP)
+		return rx_drop(st, pkt->reason);
+
+	st->vsid = bpf_map_lookup_elem(&nv_vsids, &vsid);
+	if (!st->vsid)
+		return rx_drop(st, NVGRE_DROP_UNKNOWN_VSID);
+
+	ieth = NV_HDR(struct nv_ethhdr, data, end, pkt->inner_l2_off & 0x3ff);
+	if (!ieth)
+		return rx_drop(st, NVGRE_DROP_TRUNCATED);
+	if (!rx_source_ok(st, ieth->src))
+		return rx_drop(st, NVGRE_DROP_SOURCE_CHECK);
+
+	/* W-11 (RFC 6040 normal mode): outer CE onto the inner packet. */
+	if (pkt->outer_ecn == NV_ECN_CE && pkt->inner_ipver) {
+		if (pkt->inner_ecn == NV_ECN_NOT_ECT)
+			return rx_drop(st, NVGRE_DROP_ECN_CE_NOT_ECT);
+		st->set_ce = pkt->inner_ecn != NV_ECN_CE;
+	}
+
+	if (pkt->flags & NV_PKT_INNER_MCAST)
+		return RX_MCAST;
+
+	key.vsid = vsid;
+	__builtin_memcpy(key.mac, ieth->dst, NV_ETH_ALEN);
+	st->vport = bpf_map_lookup_elem(&nv_vports, &key);
+	if (!st->vport && (st->vsid->flags & NVGRE_VSID_F_DEFAULT_VPORT)) {
+		__builtin_memcpy(key.mac, st->vsid->default_mac, NV_ETH_ALEN);
+		st->vport = bpf_map_lookup_elem(&nv_vports, &key);
+	}
+	if (!st->vport)
+		return rx_drop(st, NVGRE_DROP_NO_VPORT);
+	return RX_UNICAST;
+}
+
+/*
+ * Checksum validation (CSUM-RX-1..3) of a parsed frame.  Returns the
+ * metadata byte NVGRE_CSUM_MAKE(ip, l4) in bits 0-7 and the drop reason of
+ * the first failure (or NVGRE_DROP_NONE) in bits 8-15.
+ */
+static __always_inline int rx_csum_compute(const struct nvgre_pkt *pkt, const void *data,
+					   const void *end, int l4_mode)
+{
+	__u8 ip = NVGRE_CSUM_NOT_CHECKED, l4 = NVGRE_CSUM_NOT_CHECKED;
+	int inner_ok = !(pkt->flags & NV_PKT_HDR_LIMIT);
+	__u32 bad = NVGRE_DROP_NONE;
+
+	if (pkt->outer_ipver == 4) {
+		ip = NVGRE_CSUM_OK;
+		if (!nv_ipv4_hdr_ok(data, end, pkt->l3_off & NV_HDR_OFF_MASK, pkt->outer_ihl & 0x3c)) {
+			ip = NVGRE_CSUM_BAD;
+			bad = NVGRE_DROP_BAD_OUTER_IP_CSUM;
+		}
+	}
+	if (inner_ok && ip != NVGRE_CSUM_BAD && pkt->inner_ipver == 4 && pkt->inner_l3_off) {
+		ip = NVGRE_CSUM_OK;
+		if (!nv_ipv4_hdr_ok(data, end, pkt->inner_l3_off & NV_HDR_OFF_MASK,
+				    pkt->inner_ihl & 0x3c)) {
+			ip = NVGRE_CSUM_BAD;
+			bad = NVGRE_DROP_BAD_INNER_IP_CSUM;
+		}
+	}
+	if (inner_ok) {
+		if (l4_mode == RX_L4_COMPUTE)
+			l4 = nv_l4_csum(pkt, data, end);
+		else if (l4_mode == RX_L4_TRUSTED && pkt->inner_l4_off)
+			l4 = NVGRE_CSUM_OK;
+		if (l4 == NVGRE_CSUM_BAD && bad == NVGRE_DROP_NONE)
+			bad = NVGRE_DROP_BAD_L4_CSUM;
+	}
+	return NVGRE_CSUM_MAKE(ip, l4) | bad << 8;
+}
+
+struct rx_rss_out {
+	__u32 hash;
+	__u32 type;
+};
+
+/* Global (verified once): RSS hash of a parsed frame into *out. */
+__noinline int rx_rss(const struct nvgre_pkt *pkt, int inner_ok, struct rx_rss_out *out)
+{
+	__u32 zero = 0;
+	struct nvgre_rss_table *t = bpf_map_lookup_elem(&nv_rss, &zero);
+	__u8 type = NVGRE_RSS_NONE;
+
+	if (!pkt || !out)
+		return -1;
+	out->hash = 0;
+	out->type = NVGRE_RSS_NONE;
+	if (!t)
+		return -1;
+	out->hash = nvgre_rss_hash(t, pkt, inner_ok, &type);
+	out->type = type;
+	return 0;
+}
+
+/*
+ * Offloads of a frame about to be delivered (CSUM-RX-2, RSS-1..3, ST-2).
+ * csum is what rx_csum_compute returned (ignored when rx-csum is off).
+ * Returns RX_DROP when a checksum is bad and the policy says drop, else the
+ * verdict it was given.
+ */
+static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_mode, int csum)
+{
+	struct nvgre_pkt *pkt = &st->pkt;
+	int master = (st->offload & NVGRE_OFF_MASTER) == NVGRE_OFF_MASTER;
+	struct rx_rss_out rss = {};
+
+	if (pkt->flags & NV_PKT_HDR_LIMIT)
+		count(NVGRE_CNT_RX_PARSE_LIMIT);
+
+	st->csum = NVGRE_CSUM_MAKE(NVGRE_CSUM_NOT_CHECKED, NVGRE_CSUM_NOT_CHECKED);
+	if (nvgre_offload_on(st->offload, NVGRE_OFF_RX_CSUM)) {
+		__u32 bad = (csum >> 8) & 0xff;
+
+		st->csum = csum & 0xff;
+		if (l4_mode == RX_L4_PARTIAL)
+			count(NVGRE_CNT_RX_CSUM_PARTIAL);
+		if (st->vstats) {
+			if (bad != NVGRE_DROP_NONE)
+				st->vstats->rx_csum_bad += 1;
+			else if (st->csum)
+				st->vstats->rx_csum_ok += 1;
+		}
+		/* CSUM-RX-2 policy: drop, or deliver unmarked for the tenant to judge. */
+		if (bad != NVGRE_DROP_NONE && (st->cfg_flags & NVGRE_CFG_DROP_BAD_CSUM))
+			return rx_drop(st, bad);
+	}
+
+	/* ST-2: with the master switch off RSS sees only what a plain NIC sees. */
+	if (!master || nvgre_offload_on(st->offload, NVGRE_OFF_RSS)) {
+		rx_rss(pkt, master && !(pkt->flags & NV_PKT_HDR_LIMIT), &rss);
+		st->hash = rss.hash;
+		st->hash_type = rss.type;
+	}
+	return verdict;
+}
+
+/* W-11: set CE on the inner IP header in place (IPv4 checksum kept right, RFC 1624). */
+static __always_inline void rx_mark_ce(const struct nvgre_pkt *pkt, void *data, void *end)
+{
+	__u32 off = (pkt->inner_l2_off + NV_ETH_HLEN) & 0x3ff;
+
+	if (pkt->inner_ipver == 4) {
+		struct nv_iphdr *ip = (void *)NV_HDR(struct nv_iphdr, data, end, off);
+		__u32 sum;
+		__u16 old;
+
+		if (!ip)
+			return;
+		old = *(__u16 *)ip;
+		ip->tos |= NV_ECN_CE;
+		sum = (__u16)~ip->check;
+		sum += (__u16)~old;
+		sum += *(__u16 *)ip;
+		ip->check = ~nv_csum_fold(sum);
+	} else if (pkt->inner_ipver == 6) {
+		struct nv_ipv6hdr *ip6 = (void *)NV_HDR(struct nv_ipv6hdr, data, end, off);
+
+		if (ip6)
+			ip6->vtc_flow |= bpf_htonl(NV_ECN_CE << 20);
+	}
+}
+
+#endif

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Keys and values of the maps nvgred writes and the data path reads.  The
+ * layout version is stored in nv_config so a daemon can tell whether pinned
+ * maps from an earlier run are ones it understands.
+ */
+#ifndef NVGRE_MAPS_H
+#define NVGRE_MAPS_H
+
+#include "compat.h"
+#include "reasons.h"
+
+#define NVGRE_MAP_LAYOUT_VERSION	1
+
+#define NVGRE_MAX_VSIDS			4096
+#define NVGRE_MAX_VPORTS		1024
+#define NVGRE_MAX_ROUTES		(1u << 20)
+#define NVGRE_MAX_VSID_PAS		65536
+#define NVGRE_MAX_LOCAL_VPORTS		16	/* per VSID, for broadcast copies */
+#define NVGRE_MAX_XSK_ENTRIES		4096
+
+/* PARSE-3: MaxHeaderSize default, and the most the programs can be told. */
+#define NVGRE_MAX_HEADER_DEFAULT	256
+#define NVGRE_MAX_HEADER_SUPPORTED	512
+
+/* An IPv4 or IPv6 address; IPv4 is stored IPv4-mapped (::ffff:a.b.c.d). */
+union nvgre_ip {
+	__u8   b[16];
+	__be16 h[8];
+	__be32 w[4];
+};
+
+NV_INLINE int nvgre_ip_is_v4(const union nvgre_ip *ip)
+{
+	return ip->w[0] == 0 && ip->w[1] == 0 && ip->w[2] == nv_htonl(0x0000ffff);
+}
+
+NV_INLINE void nvgre_ip_set_v4(union nvgre_ip *ip, __be32 v4)
+{
+	ip->w[0] = 0;
+	ip->w[1] = 0;
+	ip->w[2] = nv_htonl(0x0000ffff);
+	ip->w[3] = v4;
+}
+
+NV_INLINE int nvgre_ip_equal(const union nvgre_ip *a, const union nvgre_ip *b)
+{
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] &&
+	       a->w[2] == b->w[2] && a->w[3] == b->w[3];
+}
+
+/* nv_config[0]: global settings; written by nvgred, read per packet. */
+#define NVGRE_CFG_DROP_BAD_CSUM		(1u << 0) /* CSUM-RX-2 policy: drop, else pass unmarked */
+#define NVGRE_CFG_FLOWID_ZERO		(1u << 1) /* W-3 interop option (transmit) */
+
+struct nvgre_config {
+	__u32 layout_version;	/* NVGRE_MAP_LAYOUT_VERSION once nvgred set it up */
+	__u32 offload;		/* NVGRE_OFF_* bits (ST-1) */
+	__u32 flags;		/* NVGRE_CFG_* */
+	__u16 max_header;	/* PARSE-3 MaxHeaderSize, <= NVGRE_MAX_HEADER_SUPPORTED */
+	__u16 rx_queues;	/* R of the VMQ-3 XSKMAP index rule */
+	__u8  ttl;		/* outer TTL / hop limit (transmit) */
+	__u8  pad[7];
+};
+
+/* nv_rss[0]: Toeplitz lookup table derived from the 40-byte key (RSS-1). */
+#define NVGRE_RSS_KEY_LEN	40
+#define NVGRE_RSS_INPUT_MAX	36	/* IPv6 src, dst, ports */
+
+struct nvgre_rss_table {
+	__u32 t[NVGRE_RSS_INPUT_MAX][256];
+};
+
+/* nv_vsids: VSID -> settings of that virtual subnet. */
+#define NVGRE_VSID_F_ANY_PA		(1u << 0) /* W-10: accept any PA of this VSID */
+#define NVGRE_VSID_F_DEFAULT_VPORT	(1u << 1) /* VMQ-1: unmatched unicast goes to default_mac */
+
+struct nvgre_vsid {
+	__u32 flags;
+	__u8  default_mac[6];
+	__u16 n_local;				/* valid entries of local_ifindex */
+	__u32 local_ifindex[NVGRE_MAX_LOCAL_VPORTS];	/* netdev vports, for broadcast */
+};
+
+/* (VSID, MAC): the key of vports and of lookup records. */
+struct nvgre_mac_key {
+	__u32 vsid;
+	__u8  mac[6];
+	__u16 pad;	/* must be zero */
+};
+
+/* nv_vports: (VSID, MAC) -> local tenant adapter. */
+#define NVGRE_VPORT_NETDEV	1
+#define NVGRE_VPORT_XSK		2
+
+struct nvgre_vport {
+	__u32 id;		/* index into nv_vport_stats */
+	__u32 ifindex;		/* NETDEV: the host side of the tenant's veth/tap */
+	__u32 xsk_slot;		/* XSK: vport slot of the VMQ-3 index rule */
+	__u16 queues;		/* XSK: Q, number of vport queues (VMMQ) */
+	__u8  kind;		/* NVGRE_VPORT_* */
+	__u8  pad;
+};
+
+/* nv_routes: lookup record (VSID, customer MAC) -> provider address. */
+struct nvgre_route {
+	union nvgre_ip pa;
+};
+
+/* nv_vsid_pas: (VSID, PA) -> number of lookup records using it (W-10 "any PA"). */
+struct nvgre_vsid_pa_key {
+	__u32 vsid;
+	union nvgre_ip pa;
+};
+
+/* nv_counters (per CPU, global): packet counters by index. */
+enum nvgre_counter {
+	NVGRE_CNT_RX_PACKETS,		/* frames seen by a receive program */
+	NVGRE_CNT_RX_NOT_NVGRE,		/* passed to the host stack untouched */
+	NVGRE_CNT_RX_OUTER_FRAGMENT,	/* W-8: outer fragments go to the host */
+	NVGRE_CNT_RX_XDP_STEERED,	/* to an AF_XDP socket */
+	NVGRE_CNT_RX_XDP_PASSED,	/* NVGRE left to the TC path */
+	NVGRE_CNT_RX_TC_DELIVERED,	/* redirected to a netdev vport */
+	NVGRE_CNT_RX_BCAST_COPIES,	/* broadcast copies made */
+	NVGRE_CNT_RX_CSUM_PARTIAL,	/* CSUM-RX-5: partial, kept as is */
+	NVGRE_CNT_RX_PARSE_LIMIT,	/* PARSE-3: offloads not checked */
+	NVGRE_CNT_MAX,
+};
+#define NVGRE_COUNTER_SLOTS 32
+
+/* nv_vsid_stats (per CPU): what happened in one virtual subnet. */
+struct nvgre_vsid_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 rx_delivered;
+	__u64 rx_csum_ok;	/* validated good (CSUM-RX-2) */
+	__u64 rx_csum_bad;	/* any checksum failed */
+	__u64 rx_drops[NVGRE_DROP_SLOTS];
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 tx_encapsulated;
+	__u64 tx_replicated;
+	__u64 tx_proxied;
+	__u64 tx_drops[NVGRE_DROP_SLOTS];
+};
+
+/* nv_vport_stats (per CPU, indexed by nvgre_vport.id). */
+struct nvgre_vport_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+};
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Why a frame was dropped (or passed to the host).  One list, expanded into
+ * the enum for BPF and into the names that nvgrectl, tests and metrics print.
+ * Append only: the numbers index per-CPU counter arrays in pinned maps.
+ */
+#ifndef NVGRE_REASONS_H
+#define NVGRE_REASONS_H
+
+#define NVGRE_DROP_REASONS(X)						\
+	X(NONE,			"none")					\
+	X(TRUNCATED,		"truncated")		/* header stack cut short */ \
+	X(INNER_VLAN,		"inner-vlan")		/* W-5 */		\
+	X(RESERVED_VSID,	"reserved-vsid")	/* W-4 */		\
+	X(UNKNOWN_VSID,		"unknown-vsid")				\
+	X(NO_VPORT,		"no-vport")		/* VMQ-1 */		\
+	X(SOURCE_CHECK,		"source-check")		/* W-10 */		\
+	X(ECN_CE_NOT_ECT,	"ecn-ce-not-ect")	/* W-11 */		\
+	X(BAD_OUTER_IP_CSUM,	"bad-outer-ip-csum")	/* CSUM-RX-2 policy */	\
+	X(BAD_INNER_IP_CSUM,	"bad-inner-ip-csum")			\
+	X(BAD_L4_CSUM,		"bad-l4-csum")				\
+	X(BAD_INNER_IP,		"bad-inner-ip")		/* lengths/version lie */ \
+	X(XSK_NO_SOCKET,	"xsk-no-socket")	/* VMQ slot empty */	\
+	X(SW_CHANNEL,		"sw-channel-unavailable") /* VMQ-4 not served */ \
+	X(DECAP_FAILED,		"decap-failed")		/* kernel refused adjust */ \
+	X(REDIRECT_FAILED,	"redirect-failed")			\
+	X(NO_LOCAL_VPORT,	"no-local-vport")	/* bcast: nobody to copy to */
+
+#define NVGRE_REASON_ENUM(name, str) NVGRE_DROP_##name,
+enum nvgre_drop_reason {
+	NVGRE_DROP_REASONS(NVGRE_REASON_ENUM)
+	NVGRE_DROP_MAX
+};
+#undef NVGRE_REASON_ENUM
+
+/* Room for reasons later issues add without changing map layouts. */
+#define NVGRE_DROP_SLOTS 32
+_Static_assert(NVGRE_DROP_MAX <= NVGRE_DROP_SLOTS, "grow NVGRE_DROP_SLOTS and the map version");
+
+#ifndef __bpf__
+static const char *const nvgre_drop_reason_names[NVGRE_DROP_MAX] = {
+#define NVGRE_REASON_NAME(name, str) [NVGRE_DROP_##name] = str,
+	NVGRE_DROP_REASONS(NVGRE_REASON_NAME)
+#undef NVGRE_REASON_NAME
+};
+#endif
+
+#endif

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* libnvgre: load the data path and manage its maps (see datapath.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <nvgre/rss.h>
+#include "datapath.h"
+#include "nvgre_rx.skel.h"
+
+static void clear_pinning(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+}
+
+int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct nvgre_probe probe;
+	struct nvgre_rx *rx;
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->ncpus = libbpf_num_possible_cpus();
+	if (dp->ncpus <= 0)
+		return dp->ncpus ? dp->ncpus : -EINVAL;
+
+	err = nvgre_probe_kernel(&probe);
+	if (err)
+		return err;
+
+	rx = nvgre_rx__open_opts(&opts);
+	if (!rx)
+		return -errno;
+	if (!pin_dir)
+		clear_pinning(rx->obj);
+	rx->rodata->adj_room_decap_l3_ipv4 =
+		probe.adj_room_decap_l3_ipv4 ? NVGRE_ADJ_ROOM_DECAP_L3_IPV4 : 0;
+	rx->rodata->adj_room_decap_l3_ipv6 =
+		probe.adj_room_decap_l3_ipv6 ? NVGRE_ADJ_ROOM_DECAP_L3_IPV6 : 0;
+	err = nvgre_rx__load(rx);
+	if (err) {
+		nvgre_rx__destroy(rx);
+		return err;
+	}
+	dp->rx = rx;
+	dp->config_fd = bpf_map__fd(rx->maps.nv_config);
+	dp->rss_fd = bpf_map__fd(rx->maps.nv_rss);
+	dp->vsids_fd = bpf_map__fd(rx->maps.nv_vsids);
+	dp->vports_fd = bpf_map__fd(rx->maps.nv_vports);
+	dp->routes_fd = bpf_map__fd(rx->maps.nv_routes);
+	dp->vsid_pas_fd = bpf_map__fd(rx->maps.nv_vsid_pas);
+	dp->xsks_fd = bpf_map__fd(rx->maps.nv_xsks);
+	dp->drops_fd = bpf_map__fd(rx->maps.nv_drops);
+	dp->counters_fd = bpf_map__fd(rx->maps.nv_counters);
+	dp->vsid_stats_fd = bpf_map__fd(rx->maps.nv_vsid_stats);
+	dp->vport_stats_fd = bpf_map__fd(rx->maps.nv_vport_stats);
+	dp->xdp_rx_fd = bpf_program__fd(rx->progs.nvgre_xdp_rx);
+	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
+	return 0;
+}
+
+void nvgre_dp_close(struct nvgre_dp *dp)
+{
+	if (dp->rx)
+		nvgre_rx__destroy(dp->rx);
+	dp->rx = NULL;
+}
+
+void nvgre_config_defaults(struct nvgre_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->layout_version = NVGRE_MAP_LAYOUT_VERSION;
+	cfg->offload = NVGRE_OFF_DEFAULT;
+	cfg->max_header = NVGRE_MAX_HEADER_DEFAULT;
+	cfg->rx_queues = 1;
+	cfg->ttl = 64;
+}
+
+static int map_update(int fd, const void *key, const void *val, __u64 flags)
+{
+	return bpf_map_update_elem(fd, key, val, flags) ? -errno : 0;
+}
+
+static int map_lookup(int fd, const void *key, void *val)
+{
+	return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
+}
+
+int nvgre_dp_set_config(struct nvgre_dp *dp, const struct nvgre_config *cfg)
+{
+	__u32 zero = 0;
+
+	if (cfg->max_header > NVGRE_MAX_HEADER_SUPPORTED || !cfg->rx_queues)
+		return -EINVAL;
+	return map_update(dp->config_fd, &zero, cfg, BPF_ANY);
+}
+
+int nvgre_dp_get_config(struct nvgre_dp *dp, struct nvgre_config *cfg)
+{
+	__u32 zero = 0;
+
+	return map_lookup(dp->config_fd, &zero, cfg);
+}
+
+/* One array word: the next packet sees the new state (ST-1). */
+int nvgre_dp_set_offload(struct nvgre_dp *dp, __u32 offload)
+{
+	struct nvgre_config cfg;
+	int err = nvgre_dp_get_config(dp, &cfg);
+
+	if (err)
+		return err;
+	cfg.offload = offload;
+	return nvgre_dp_set_config(dp, &cfg);
+}
+
+int nvgre_dp_set_rss_key(struct nvgre_dp *dp, const __u8 key[NVGRE_RSS_KEY_LEN])
+{
+	struct nvgre_rss_table *t = malloc(sizeof(*t));
+	__u32 zero = 0;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	nvgre_rss_build_table(t, key);
+	err = map_update(dp->rss_fd, &zero, t, BPF_ANY);
+	free(t);
+	return err;
+}
+
+int nvgre_dp_vsid_add(struct nvgre_dp *dp, __u32 vsid, __u32 flags)
+{
+	struct nvgre_vsid v = { .flags = flags & ~NVGRE_VSID_F_DEFAULT_VPORT };
+	struct nvgre_vsid_stats *zero;
+	int err;
+
+	if (!nvgre_vsid_valid(vsid))
+		return -EINVAL;
+	zero = calloc(dp->ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	err = map_update(dp->vsids_fd, &vsid, &v, BPF_NOEXIST);
+	if (!err)
+		err = map_update(dp->vsid_stats_fd, &vsid, zero, BPF_ANY);
+	free(zero);
+	return err;
+}
+
+int nvgre_dp_vsid_get(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid *out)
+{
+	return map_lookup(dp->vsids_fd, &vsid, out);
+}
+
+int nvgre_dp_vsid_set_default_vport(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+{
+	struct nvgre_vsid v;
+	int err = nvgre_dp_vsid_get(dp, vsid, &v);
+
+	if (err)
+		return err;
+	if (mac) {
+		memcpy(v.default_mac, mac, 6);
+		v.flags |= NVGRE_VSID_F_DEFAULT_VPORT;
+	} else {
+		v.flags &= ~NVGRE_VSID_F_DEFAULT_VPORT;
+	}
+	return map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
+}
+
+static struct nvgre_mac_key mac_key(__u32 vsid, const __u8 mac[6])
+{
+	struct nvgre_mac_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.vsid = vsid;
+	memcpy(k.mac, mac, 6);
+	return k;
+}
+
+int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
+		       const struct nvgre_vport *vp)
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_vport_stats *zero;
+	struct nvgre_vsid v;
+	int err;
+
+	if (mac[0] & 1 || vp->id >= NVGRE_MAX_VPORTS)
+		return -EINVAL;
+	err = nvgre_dp_vsid_get(dp, vsid, &v);
+	if (err)
+		return err;
+	if (vp->kind == NVGRE_VPORT_NETDEV && v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
+		return -ENOSPC;
+	zero = calloc(dp->ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	err = map_update(dp->vport_stats_fd, &vp->id, zero, BPF_ANY);
+	free(zero);
+	if (err)
+		return err;
+	err = map_update(dp->vports_fd, &k, vp, BPF_NOEXIST);
+	if (err || vp->kind != NVGRE_VPORT_NETDEV)
+		return err;
+	v.local_ifindex[v.n_local++] = vp->ifindex;
+	err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
+	if (err)
+		bpf_map_delete_elem(dp->vports_fd, &k);
+	return err;
+}
+
+int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_vport vp;
+	struct nvgre_vsid v;
+	int err, i;
+
+	err = map_lookup(dp->vports_fd, &k, &vp);
+	if (err)
+		return err;
+	if (vp.kind == NVGRE_VPORT_NETDEV && !nvgre_dp_vsid_get(dp, vsid, &v)) {
+		for (i = 0; i < v.n_local; i++)
+			if (v.local_ifindex[i] == vp.ifindex) {
+				v.local_ifindex[i] = v.local_ifindex[--v.n_local];
+				v.local_ifindex[v.n_local] = 0;
+				break;
+			}
+		err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
+		if (err)
+			return err;
+	}
+	return bpf_map_delete_elem(dp->vports_fd, &k) ? -errno : 0;
+}
+
+/* nv_vsid_pas counts the records per (VSID, PA) for the W-10 "any PA" option. */
+static int vsid_pa_ref(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *pa, int delta)
+{
+	struct nvgre_vsid_pa_key k;
+	__u32 n = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.vsid = vsid;
+	k.pa = *pa;
+	map_lookup(dp->vsid_pas_fd, &k, &n);
+	n += delta;
+	if (!n)
+		return bpf_map_delete_elem(dp->vsid_pas_fd, &k) ? -errno : 0;
+	return map_update(dp->vsid_pas_fd, &k, &n, BPF_ANY);
+}
+
+int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
+		       const union nvgre_ip *pa)
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_route r = { .pa = *pa };
+	struct nvgre_vsid v;
+	int err;
+
+	err = nvgre_dp_vsid_get(dp, vsid, &v);
+	if (err)
+		return err;
+	err = map_update(dp->routes_fd, &k, &r, BPF_NOEXIST);
+	if (err)
+		return err;
+	err = vsid_pa_ref(dp, vsid, pa, 1);
+	if (err)
+		bpf_map_delete_elem(dp->routes_fd, &k);
+	return err;
+}
+
+int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_route r;
+	int err;
+
+	err = map_lookup(dp->routes_fd, &k, &r);
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(dp->routes_fd, &k))
+		return -errno;
+	return vsid_pa_ref(dp, vsid, &r.pa, -1);
+}
+
+static __u64 percpu_u64_sum(struct nvgre_dp *dp, int fd, __u32 idx)
+{
+	__u64 *vals = calloc(dp->ncpus, sizeof(__u64)), sum = 0;
+	int i;
+
+	if (vals && !bpf_map_lookup_elem(fd, &idx, vals))
+		for (i = 0; i < dp->ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+__u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason)
+{
+	return percpu_u64_sum(dp, dp->drops_fd, reason);
+}
+
+__u64 nvgre_dp_counter(struct nvgre_dp *dp, enum nvgre_counter c)
+{
+	return percpu_u64_sum(dp, dp->counters_fd, c);
+}
+
+/* Sum per-CPU structs of u64 counters. */
+static int percpu_struct_sum(struct nvgre_dp *dp, int fd, const void *key, void *sum, size_t size)
+{
+	__u64 *vals = calloc(dp->ncpus, size), *out = sum;
+	size_t i, j, n = size / sizeof(__u64);
+	int err = -ENOMEM;
+
+	memset(sum, 0, size);
+	if (vals) {
+		err = map_lookup(fd, key, vals);
+		for (i = 0; !err && i < (size_t)dp->ncpus; i++)
+			for (j = 0; j < n; j++)
+				out[j] += vals[i * n + j];
+	}
+	free(vals);
+	return err;
+}
+
+int nvgre_dp_vsid_stats(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid_stats *sum)
+{
+	return percpu_struct_sum(dp, dp->vsid_stats_fd, &vsid, sum, sizeof(*sum));
+}
+
+int nvgre_dp_vport_stats(struct nvgre_dp *dp, __u32 id, struct nvgre_vport_stats *sum)
+{
+	return percpu_struct_sum(dp, dp->vport_stats_fd, &id, sum, sizeof(*sum));
+}
+
+int nvgre_ip_parse(const char *s, union nvgre_ip *ip)
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		nvgre_ip_set_v4(ip, a4.s_addr);
+		return 0;
+	}
+	return inet_pton(AF_INET6, s, ip->b) == 1 ? 0 : -EINVAL;
+}
+
+int nvgre_mac_parse(const char *s, __u8 mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6 || strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = b[i];
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * libnvgre: open the data path programs and read/write their maps.  Used by
+ * nvgred and by the tests, so both drive the data path the same way.
+ * Functions return 0 or a negative errno.
+ */
+#ifndef NVGRE_DATAPATH_H
+#define NVGRE_DATAPATH_H
+
+#include <nvgre/maps.h>
+#include <nvgre/meta.h>
+#include <nvgre/offload.h>
+#include <nvgre/reasons.h>
+
+struct nvgre_rx;
+
+/* Not in Debian's 6.1 uapi headers (the kernel has them): from uapi/linux/bpf.h. */
+#define NVGRE_ADJ_ROOM_DECAP_L3_IPV4	(1ULL << 7)
+#define NVGRE_ADJ_ROOM_DECAP_L3_IPV6	(1ULL << 8)
+
+struct nvgre_dp {
+	struct nvgre_rx *rx;
+	int config_fd, rss_fd, vsids_fd, vports_fd, routes_fd, vsid_pas_fd;
+	int xsks_fd, drops_fd, counters_fd, vsid_stats_fd, vport_stats_fd;
+	int xdp_rx_fd, tc_rx_fd;
+	int ncpus;
+};
+
+/* Kernel features the programs adapt to, probed once (DESIGN: probe, never assume). */
+struct nvgre_probe {
+	int adj_room_decap_l3_ipv4;	/* BPF_F_ADJ_ROOM_DECAP_L3_IPV4 accepted */
+	int adj_room_decap_l3_ipv6;
+};
+
+int nvgre_probe_kernel(struct nvgre_probe *p);
+
+/*
+ * Open and load the programs.  pin_dir: bpffs directory whose pinned maps
+ * are reused or created; NULL for private maps (tests).
+ */
+int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir);
+void nvgre_dp_close(struct nvgre_dp *dp);
+
+/* Default settings: all offloads on, MaxHeaderSize 256, one rx queue. */
+void nvgre_config_defaults(struct nvgre_config *cfg);
+int nvgre_dp_set_config(struct nvgre_dp *dp, const struct nvgre_config *cfg);
+int nvgre_dp_get_config(struct nvgre_dp *dp, struct nvgre_config *cfg);
+int nvgre_dp_set_offload(struct nvgre_dp *dp, __u32 offload);
+int nvgre_dp_set_rss_key(struct nvgre_dp *dp, const __u8 key[NVGRE_RSS_KEY_LEN]);
+
+int nvgre_dp_vsid_add(struct nvgre_dp *dp, __u32 vsid, __u32 flags);
+int nvgre_dp_vsid_set_default_vport(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
+int nvgre_dp_vsid_get(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid *out);
+
+int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
+		       const struct nvgre_vport *vp);
+int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
+
+int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
+		       const union nvgre_ip *pa);
+int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
+
+/* Counters summed over CPUs. */
+__u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason);
+__u64 nvgre_dp_counter(struct nvgre_dp *dp, enum nvgre_counter c);
+int nvgre_dp_vsid_stats(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid_stats *sum);
+int nvgre_dp_vport_stats(struct nvgre_dp *dp, __u32 id, struct nvgre_vport_stats *sum);
+
+/* Parse "198.18.0.1" or "2001:db8::1" into the IPv4-mapped form. */
+int nvgre_ip_parse(const char *s, union nvgre_ip *ip);
+int nvgre_mac_parse(const char *s, __u8 mac[6]);
+
+#endif

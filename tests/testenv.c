@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The receive tests' world (testenv.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <nvgre/rss.h>
+#include "pktbuild.h"
+#include "testenv.h"
+
+const __u8 T_MAC_VPORT_A1[6] = {0x02, 0x00, 0x00, 0xaa, 0x00, 0x01};
+const __u8 T_MAC_VPORT_A2[6] = {0x02, 0x00, 0x00, 0xaa, 0x00, 0x02};
+const __u8 T_MAC_VPORT_B1[6] = {0x02, 0x00, 0x00, 0xbb, 0x00, 0x01};
+const __u8 T_MAC_VPORT_C1[6] = {0x02, 0x00, 0x00, 0xcc, 0x00, 0x01};
+const __u8 T_MAC_VPORT_D1[6] = {0x02, 0x00, 0x00, 0xdd, 0x00, 0x01};
+const __u8 T_MAC_REMOTE4[6] = {0x02, 0x00, 0x00, 0x44, 0x00, 0x02};
+const __u8 T_MAC_REMOTE6[6] = {0x02, 0x00, 0x00, 0x66, 0x00, 0x02};
+const __u8 T_MAC_UNKNOWN[6] = {0x02, 0x00, 0x00, 0x99, 0x99, 0x99};
+
+void t_spec_combo(struct pkt_spec *s, int outer, int inner)
+{
+	s->outer_ipver = outer;
+	s->inner_ipver = inner;
+	s->outer_src = outer == 4 ? T_PA_REMOTE4 : T_PA_REMOTE6;
+	s->outer_dst = outer == 4 ? T_PA_LOCAL4 : T_PA_LOCAL6;
+	memcpy(s->inner_smac, outer == 4 ? T_MAC_REMOTE4 : T_MAC_REMOTE6, 6);
+	s->inner_src = inner == 6 ? "2001:db8:1::2" : "192.0.2.2";
+	s->inner_dst = inner == 6 ? "2001:db8:1::1" : "192.0.2.1";
+	if (s->l4 == 1 && inner == 6)
+		s->l4 = 58;
+	else if (s->l4 == 58 && inner == 4)
+		s->l4 = 1;
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc)
+		fprintf(stderr, "testenv: '%s' failed (%d)\n", cmd, rc);
+	return rc ? -1 : 0;
+}
+
+int testenv_reset_config(struct testenv *env)
+{
+	struct nvgre_config cfg;
+
+	nvgre_config_defaults(&cfg);
+	return nvgre_dp_set_config(&env->dp, &cfg);
+}
+
+static int add_vport(struct testenv *env, __u32 vsid, const __u8 *mac, __u32 id, int kind,
+		     __u32 ifindex)
+{
+	struct nvgre_vport vp = { .id = id, .kind = kind, .ifindex = ifindex, .queues = 1 };
+
+	return nvgre_dp_vport_add(&env->dp, vsid, mac, &vp);
+}
+
+static int add_route(struct testenv *env, __u32 vsid, const __u8 *mac, const char *pa)
+{
+	union nvgre_ip ip;
+
+	if (nvgre_ip_parse(pa, &ip))
+		return -EINVAL;
+	return nvgre_dp_route_add(&env->dp, vsid, mac, &ip);
+}
+
+int testenv_init(struct testenv *env)
+{
+	const __u8 key[NVGRE_RSS_KEY_LEN] = NVGRE_RSS_DEFAULT_KEY;
+	struct nvgre_dp *dp = &env->dp;
+	int err;
+
+	memset(env, 0, sizeof(*env));
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET)");
+		return -errno;
+	}
+	if (sh("ip link set lo up") ||
+	    sh("ip link add nvt0 type veth peer name nvt1") ||
+	    sh("ip link set nvt0 up && ip link set nvt1 up"))
+		return -1;
+	env->nvt0_ifindex = if_nametoindex("nvt0");
+	env->nvt1_ifindex = if_nametoindex("nvt1");
+	env->lo_ifindex = if_nametoindex("lo");
+
+	err = nvgre_dp_open(dp, NULL);
+	if (err) {
+		fprintf(stderr, "testenv: loading the data path failed: %s\n", strerror(-err));
+		return err;
+	}
+	err = testenv_reset_config(env) ?: nvgre_dp_set_rss_key(dp, key) ?:
+	      nvgre_dp_vsid_add(dp, T_VSID_A, 0) ?:
+	      nvgre_dp_vsid_add(dp, T_VSID_B, 0) ?:
+	      nvgre_dp_vsid_add(dp, T_VSID_C, NVGRE_VSID_F_ANY_PA) ?:
+	      nvgre_dp_vsid_add(dp, T_VSID_D, 0) ?:
+	      add_vport(env, T_VSID_A, T_MAC_VPORT_A1, T_ID_A1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
+	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->lo_ifindex) ?:
+	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, 0) ?:
+	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
+	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
+	      nvgre_dp_vsid_set_default_vport(dp, T_VSID_D, T_MAC_VPORT_D1) ?:
+	      add_route(env, T_VSID_A, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
+	      add_route(env, T_VSID_A, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
+	      add_route(env, T_VSID_B, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
+	      add_route(env, T_VSID_B, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
+	      add_route(env, T_VSID_C, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
+	      add_route(env, T_VSID_C, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
+	      add_route(env, T_VSID_D, T_MAC_REMOTE4, T_PA_REMOTE4);
+	if (err)
+		fprintf(stderr, "testenv: configuring the maps failed: %s\n", strerror(-err));
+	return err;
+}
+
+void testenv_fini(struct testenv *env)
+{
+	nvgre_dp_close(&env->dp);
+	/* The namespace, its veths and the maps go away with the process. */
+}
+
+int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
+		    size_t *out_len, __u32 *retval, __u32 *meta_len)
+{
+	struct xdp_md ctx_in = { .data_end = len, .ingress_ifindex = env->nvt1_ifindex };
+	struct xdp_md ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = PKT_MAX,
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in),
+		    .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(env->dp.xdp_rx_fd, &opts);
+
+	if (err)
+		return -errno;
+	*out_len = opts.data_size_out;
+	*retval = opts.retval;
+	if (meta_len)
+		*meta_len = ctx_out.data - ctx_out.data_meta;
+	return 0;
+}
+
+int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
+		   size_t *out_len, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = in, .data_size_in = len,
+		    .data_out = out, .data_size_out = PKT_MAX,
+		    .repeat = 1);
+	int err = bpf_prog_test_run_opts(env->dp.tc_rx_fd, &opts);
+
+	if (err)
+		return -errno;
+	*out_len = opts.data_size_out;
+	*retval = opts.retval;
+	return 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The receive tests' world: a private network namespace (so nothing a test
+ * does reaches the host), the data path loaded with private maps, and a
+ * standard set of VSIDs, vports and lookup records described below.
+ */
+#ifndef NVGRE_TESTENV_H
+#define NVGRE_TESTENV_H
+
+#include <stddef.h>
+#include "datapath.h"
+
+/* VSID A: two netdev vports (A1 on veth nvt0, A2 on lo) and lookup records
+ * for a remote IPv4 host and a remote IPv6 host. */
+#define T_VSID_A	0x001234
+/* VSID B: one xsk vport (slot 0, one queue), same remote records. */
+#define T_VSID_B	0x005678
+/* VSID C: "any PA" source check; one netdev vport, record for REMOTE4 only. */
+#define T_VSID_C	0x009abc
+/* VSID D: no vports of its own; default vport D1 set. */
+#define T_VSID_D	0x00def0
+#define T_VSID_UNKNOWN	0x004321
+
+#define T_PA_LOCAL4	"198.18.0.1"
+#define T_PA_REMOTE4	"198.18.0.2"
+#define T_PA_OTHER4	"198.18.0.3"	/* a host with no records */
+#define T_PA_LOCAL6	"2001:db8:ffff::1"
+#define T_PA_REMOTE6	"2001:db8:ffff::2"
+#define T_PA_OTHER6	"2001:db8:ffff::3"
+
+extern const __u8 T_MAC_VPORT_A1[6], T_MAC_VPORT_A2[6], T_MAC_VPORT_B1[6];
+extern const __u8 T_MAC_VPORT_C1[6], T_MAC_VPORT_D1[6];
+extern const __u8 T_MAC_REMOTE4[6], T_MAC_REMOTE6[6], T_MAC_UNKNOWN[6];
+
+/* vport ids (index of nv_vport_stats) */
+enum { T_ID_A1 = 1, T_ID_A2, T_ID_B1, T_ID_C1, T_ID_D1 };
+
+struct testenv {
+	struct nvgre_dp dp;
+	int nvt0_ifindex, nvt1_ifindex, lo_ifindex;
+};
+
+/* Enter a private netns, create veth nvt0/nvt1, load and configure. */
+int testenv_init(struct testenv *env);
+void testenv_fini(struct testenv *env);
+
+/* Reset nv_config to the defaults (all offloads on, rx-csum policy: pass). */
+int testenv_reset_config(struct testenv *env);
+
+/* BPF_PROG_TEST_RUN, one run (repeat 1, so the input is never reused). */
+int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
+		    size_t *out_len, __u32 *retval, __u32 *meta_len);
+int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
+		   size_t *out_len, __u32 *retval);
+
+struct pkt_spec;
+/* Addresses of a 4-in-4, 6-in-4, 4-in-6 or 6-in-6 frame for VSID A. */
+void t_spec_combo(struct pkt_spec *s, int outer_ipver, int inner_ipver);
+
+#define T_XDP_DROP	1
+#define T_XDP_PASS	2
+#define T_XDP_REDIRECT	4
+#define T_TC_OK		0
+#define T_TC_SHOT	2
+#define T_TC_REDIRECT	7
+
+#endif

@@ -20,7 +20,7 @@ LIB_SRCS   := loader/datapath.c loader/probe.c
 LIB_OBJS   := $(LIB_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 LIB        := $(BUILD)/libnvgre.a
 
-TEST_BINS  := $(BUILD)/tests/test_rx
+TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/test_oracle
 FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 
 .PHONY: all deps check demo bench clean fuzz

@@ -24,6 +24,8 @@ TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/te
 FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 
 .PHONY: all deps check demo bench clean fuzz
+# Keep objects make would otherwise delete as intermediates.
+.SECONDARY:
 all: $(SKELS) $(LIB) $(TEST_BINS)
 
 deps:

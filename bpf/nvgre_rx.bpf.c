@@ -205,8 +205,6 @@ static __always_inline int tc_deliver_mcast(struct __sk_buff *skb, struct rx_sta
 
 	if (n > NVGRE_MAX_LOCAL_VPORTS)
 		n = NVGRE_MAX_LOCAL_VPORTS;
-	if (!n)
-		return rx_drop(st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
 	for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
 		if (i >= n - 1)
 			break;
@@ -250,6 +248,8 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 	if (verdict == RX_UNICAST && st.vport->kind != NVGRE_VPORT_NETDEV)
 		/* VMQ-4 software channel for xsk vports: not served yet. */
 		return rx_drop(&st, NVGRE_DROP_SW_CHANNEL), TC_ACT_SHOT;
+	if (verdict == RX_MCAST && !st.vsid->n_local)
+		return rx_drop(&st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
 
 	/* A frame longer than the linear part is summed only if it was pulled. */
 	if (l4_mode == RX_L4_COMPUTE && (__u64)(end - data) < skb->len)

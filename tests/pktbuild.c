@@ -217,7 +217,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *b, size_t cap, size_t *inner_of
 {
 	__u8 inner[PKT_MAX];
 	size_t ilen = build_inner(s, inner), off, l3, gre, i;
-	int gre_len = s->gre_len ? s->gre_len : 8;
+	int gre_len = s->gre_nokey ? 4 : s->gre_len ? s->gre_len : 8;
 
 	memcpy(b, s->outer_dmac, 6);
 	memcpy(b + 6, s->outer_smac, 6);
@@ -244,9 +244,10 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *b, size_t cap, size_t *inner_of
 	}
 	gre = off;
 	memset(b + gre, 0, gre_len);
-	put16(b + gre, s->gre_flags ? s->gre_flags : 0x2000);
+	put16(b + gre, s->gre_nokey ? 0 : s->gre_flags ? s->gre_flags : 0x2000);
 	put16(b + gre + 2, s->gre_proto ? s->gre_proto : 0x6558);
-	put32(b + gre + 4, s->vsid << 8 | s->flowid);
+	if (!s->gre_nokey)
+		put32(b + gre + 4, s->vsid << 8 | s->flowid);
 	off += gre_len;
 	if (off + ilen > cap)
 		return 0;

@@ -20,6 +20,7 @@ struct pkt_spec {
 	__u16 gre_flags;		/* 0: NVGRE 0x2000 */
 	__u16 gre_proto;		/* 0: 0x6558 */
 	int gre_len;			/* 0: 8; more appends bytes (GRE options) */
+	int gre_nokey;			/* flags 0x0000, 4-byte GRE header */
 	__u8 outer_smac[6], outer_dmac[6], inner_smac[6], inner_dmac[6];
 	const char *outer_src, *outer_dst, *inner_src, *inner_dst;
 	__u8 outer_tos, inner_tos;	/* full TOS / traffic class, ECN in low bits */

@@ -28,7 +28,7 @@ int tap_ok(int cond, const char *fmt, ...)
 }
 
 /* Diagnostics go to stdout prefixed with '#', as TAP wants. */
-#define tap_diag(...) do { printf("# " __VA_ARGS__); printf("\n"); } while (0)
+#define tap_diag(...) ((void)printf("# " __VA_ARGS__), (void)printf("\n"))
 
 static inline __attribute__((unused)) int tap_done(void)
 {

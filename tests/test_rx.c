@@ -1,26 +1,742 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Receive path suite: a fixture table run through BPF_PROG_TEST_RUN on the
+ * XDP and TC programs.  Each fixture names the input (a pkt_spec edit), the
+ * expected verdict per hook, the expected output (inner frame, unchanged
+ * input, or the inner frame with CE set) and the expected counter changes
+ * (exactly one drop reason, or none).  Expected frames come from the test's
+ * own packet builder, never from the code under test.
+ */
+/* The fixture macros set defaults that individual fixtures override. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/xsk.h>
+
+#include <nvgre/rss.h>
 #include "tap.h"
 #include "pktbuild.h"
 #include "testenv.h"
 
-int main(void)
+enum out_kind { OUT_NONE, OUT_SAME, OUT_INNER, OUT_INNER_CE };
+#define HOOK_TC  1
+#define HOOK_XDP 2
+#define NO_CNT   (-1)
+
+struct rx_case {
+	const char *name;
+	void (*edit)(struct pkt_spec *s);
+	int hooks;
+	int tc_ret, xdp_ret;
+	enum out_kind tc_out;		/* XDP output: SAME when it passes */
+	int drop;			/* NVGRE_DROP_* expected once, 0: none */
+	int counter;			/* NVGRE_CNT_* expected once, or NO_CNT */
+	int vport_id;			/* vport expected to count the frame (TC) */
+	int csum_ok, csum_bad;		/* expected VSID stats deltas (TC), or: */
+#define CSUM_IF_ANY_V4	(-1)		/* 1 if the outer or inner IP is IPv4 */
+#define CSUM_IF_OUTER_V4 (-2)		/* 1 if the outer IP is IPv4 */
+	__u32 offload;			/* 0: defaults */
+	__u32 cfg_flags;
+	__u16 max_header;		/* 0: default */
+};
+
+static struct testenv env;
+
+/* ---- counters ---------------------------------------------------------- */
+
+struct snap {
+	__u64 drops[NVGRE_DROP_MAX];
+	__u64 cnt[NVGRE_CNT_MAX];
+	struct nvgre_vsid_stats vs;
+	struct nvgre_vport_stats vp[T_ID_D1 + 1];
+};
+
+static void snap_take(struct snap *sn, __u32 vsid)
 {
-	struct testenv env;
+	int i;
+
+	memset(sn, 0, sizeof(*sn));
+	for (i = 0; i < NVGRE_DROP_MAX; i++)
+		sn->drops[i] = nvgre_dp_drops(&env.dp, i);
+	for (i = 0; i < NVGRE_CNT_MAX; i++)
+		sn->cnt[i] = nvgre_dp_counter(&env.dp, i);
+	nvgre_dp_vsid_stats(&env.dp, vsid, &sn->vs);
+	for (i = 1; i <= T_ID_D1; i++)
+		nvgre_dp_vport_stats(&env.dp, i, &sn->vp[i]);
+}
+
+/* Exactly the expected drop reason moved, by one; no other. */
+static int drops_as_expected(const struct snap *a, const struct snap *b, int drop)
+{
+	int i, ok = 1;
+
+	for (i = 1; i < NVGRE_DROP_MAX; i++) {
+		__u64 d = b->drops[i] - a->drops[i];
+
+		if (d != (__u64)(i == drop)) {
+			tap_diag("drop %s moved by %llu", nvgre_drop_reason_names[i],
+				 (unsigned long long)d);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+/* ---- running one fixture ------------------------------------------------ */
+
+static void apply_config(const struct rx_case *c)
+{
+	struct nvgre_config cfg;
+
+	nvgre_config_defaults(&cfg);
+	if (c->offload)
+		cfg.offload = c->offload;
+	cfg.flags = c->cfg_flags;
+	if (c->max_header)
+		cfg.max_header = c->max_header;
+	nvgre_dp_set_config(&env.dp, &cfg);
+}
+
+static int expect_frame(const char *what, const __u8 *got, size_t glen, const __u8 *want,
+			size_t wlen)
+{
+	if (glen == wlen && !memcmp(got, want, wlen))
+		return 1;
+	tap_diag("%s: output differs", what);
+	pkt_hexdump("got", got, glen);
+	pkt_hexdump("want", want, wlen);
+	return 0;
+}
+
+static void run_hook(const struct rx_case *c, const char *combo, int hook,
+		     const struct pkt_spec *s)
+{
+	__u8 in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
+	size_t len, inner, olen, wlen = 0, winner;
+	struct snap a, b;
+	__u32 ret = 0xdead;
+	int err, ok, vp, want_ok;
+	const char *hn = hook == HOOK_TC ? "tc" : "xdp";
+
+	len = pkt_build(s, in, sizeof(in), &inner);
+	apply_config(c);
+	snap_take(&a, s->vsid);
+	err = hook == HOOK_TC ? testenv_run_tc(&env, in, len, out, &olen, &ret)
+			      : testenv_run_xdp(&env, in, len, out, &olen, &ret, NULL);
+	snap_take(&b, s->vsid);
+
+	ok = !err;
+	if (err)
+		tap_diag("test_run failed: %d", err);
+	if (ok && (int)ret != (hook == HOOK_TC ? c->tc_ret : c->xdp_ret)) {
+		tap_diag("verdict %u, want %d", ret, hook == HOOK_TC ? c->tc_ret : c->xdp_ret);
+		ok = 0;
+	}
+
+	/* Output bytes. */
+	if (ok && hook == HOOK_XDP && c->xdp_ret == T_XDP_PASS)
+		ok = expect_frame("xdp pass", out, olen, in, len);
+	if (ok && hook == HOOK_TC) {
+		switch (c->tc_out) {
+		case OUT_SAME:
+			ok = expect_frame("tc pass", out, olen, in, len);
+			break;
+		case OUT_INNER:
+			ok = expect_frame("tc decap", out, olen, in + inner, len - inner);
+			break;
+		case OUT_INNER_CE: {
+			struct pkt_spec ce = *s;
+
+			ce.inner_tos |= NV_ECN_CE;
+			wlen = pkt_build(&ce, want, sizeof(want), &winner);
+			ok = expect_frame("tc decap CE", out, olen, want + winner, wlen - winner);
+			break;
+		}
+		case OUT_NONE:
+			break;
+		}
+	}
+
+	/* Counters: the reason, the global counter, the vport, the checksums. */
+	if (ok)
+		ok = drops_as_expected(&a, &b, c->drop);
+	if (ok && c->counter != NO_CNT && b.cnt[c->counter] - a.cnt[c->counter] < 1) {
+		tap_diag("counter %d did not move", c->counter);
+		ok = 0;
+	}
+	vp = hook == HOOK_TC ? c->vport_id : 0;
+	for (int i = 1; ok && i <= T_ID_D1; i++) {
+		__u64 d = b.vp[i].rx_packets - a.vp[i].rx_packets;
+
+		if (d != (__u64)(i == vp)) {
+			tap_diag("vport %d rx moved by %llu (want vport %d)", i,
+				 (unsigned long long)d, vp);
+			ok = 0;
+		}
+	}
+	want_ok = c->csum_ok == CSUM_IF_ANY_V4 ? s->outer_ipver == 4 || s->inner_ipver == 4 :
+		  c->csum_ok == CSUM_IF_OUTER_V4 ? s->outer_ipver == 4 : c->csum_ok;
+	if (ok && hook == HOOK_TC &&
+	    (b.vs.rx_csum_ok - a.vs.rx_csum_ok != (__u64)want_ok ||
+	     b.vs.rx_csum_bad - a.vs.rx_csum_bad != (__u64)c->csum_bad)) {
+		tap_diag("csum ok/bad moved %llu/%llu, want %d/%d",
+			 (unsigned long long)(b.vs.rx_csum_ok - a.vs.rx_csum_ok),
+			 (unsigned long long)(b.vs.rx_csum_bad - a.vs.rx_csum_bad),
+			 want_ok, c->csum_bad);
+		ok = 0;
+	}
+	tap_ok(ok, "%s [%s %s]", c->name, combo, hn);
+}
+
+static const int combos[4][2] = { {4, 4}, {4, 6}, {6, 4}, {6, 6} };
+static const int l4s[] = { 6, 17, 1 };
+
+/* Run a fixture on every hook it names, for one outer/inner combination. */
+static void run_case(const struct rx_case *c, int outer, int inner, int l4)
+{
 	struct pkt_spec s;
+	char combo[32];
+
+	pkt_spec_default(&s);
+	s.l4 = l4;
+	t_spec_combo(&s, outer, inner);
+	if (c->edit)
+		c->edit(&s);
+	snprintf(combo, sizeof(combo), "%d-in-%d %s", s.inner_ipver, s.outer_ipver,
+		 s.l4 == 6 ? "tcp" : s.l4 == 17 ? "udp" : s.l4 == 1 ? "icmp" :
+		 s.l4 == 58 ? "icmp6" : "none");
+	if (c->hooks & HOOK_TC)
+		run_hook(c, combo, HOOK_TC, &s);
+	if (c->hooks & HOOK_XDP)
+		run_hook(c, combo, HOOK_XDP, &s);
+}
+
+static void run_all_combos(const struct rx_case *c)
+{
+	for (int i = 0; i < 4; i++)
+		for (size_t j = 0; j < NV_ARRAY_SIZE(l4s); j++)
+			run_case(c, combos[i][0], combos[i][1], l4s[j]);
+}
+
+/* ---- fixture edits ------------------------------------------------------ */
+
+static void e_none(struct pkt_spec *s) { (void)s; }
+static void e_big(struct pkt_spec *s) { s->payload = 1400; }
+static void e_jumbo(struct pkt_spec *s) { s->payload = 3000; }	/* test_run: < 1 page */
+static void e_empty(struct pkt_spec *s) { s->payload = 0; }
+static void e_odd(struct pkt_spec *s) { s->payload = 333; }
+static void e_tcpopts(struct pkt_spec *s) { s->tcp_opts = 12; }
+static void e_vlan1(struct pkt_spec *s) { s->outer_vlans = 1; }
+static void e_vlan2(struct pkt_spec *s) { s->outer_vlans = 2; }
+static void e_vlan3(struct pkt_spec *s) { s->outer_vlans = 3; }
+static void e_ipopts(struct pkt_spec *s) { s->outer_ipver = 4; s->outer_src = T_PA_REMOTE4;
+	s->outer_dst = T_PA_LOCAL4; memcpy(s->inner_smac, T_MAC_REMOTE4, 6); s->outer_ip_opts = 12; }
+static void e_ipopts40(struct pkt_spec *s) { e_ipopts(s); s->outer_ip_opts = 40; }
+static void e_outer_ext(struct pkt_spec *s) { if (s->outer_ipver == 6) s->outer_ext = 2; }
+static void e_inner_ext(struct pkt_spec *s) { if (s->inner_ipver == 6) s->inner_ext = 2; }
+static void e_inner_frag(struct pkt_spec *s) { s->inner_frag = 1; }
+static void e_outer_frag(struct pkt_spec *s) { s->outer_frag = 1; }
+static void e_gre_c(struct pkt_spec *s) { s->gre_flags = 0xa000; s->gre_len = 12; }
+static void e_gre_r(struct pkt_spec *s) { s->gre_flags = 0x6000; }
+static void e_gre_s(struct pkt_spec *s) { s->gre_flags = 0x3000; s->gre_len = 12; }
+static void e_gre_nokey(struct pkt_spec *s) { s->gre_nokey = 1; }
+static void e_gre_resv(struct pkt_spec *s) { s->gre_flags = 0x2040; }
+static void e_gre_ver1(struct pkt_spec *s) { s->gre_flags = 0x2001; }
+static void e_gre_ip(struct pkt_spec *s) { s->gre_proto = 0x0800; }
+static void e_vsid0(struct pkt_spec *s) { s->vsid = 0; }
+static void e_vsidfff(struct pkt_spec *s) { s->vsid = 0xfff; }
+static void e_vsidffffff(struct pkt_spec *s) { s->vsid = 0xffffff; }
+static void e_unknown_vsid(struct pkt_spec *s) { s->vsid = T_VSID_UNKNOWN; }
+static void e_unknown_mac(struct pkt_spec *s) { memcpy(s->inner_dmac, T_MAC_UNKNOWN, 6); }
+static void e_default_vport(struct pkt_spec *s) { s->vsid = T_VSID_D; s->outer_ipver = 4;
+	s->outer_src = T_PA_REMOTE4; s->outer_dst = T_PA_LOCAL4;
+	memcpy(s->inner_smac, T_MAC_REMOTE4, 6); memcpy(s->inner_dmac, T_MAC_UNKNOWN, 6); }
+static void e_inner_vlan(struct pkt_spec *s) { s->inner_vlan = 1; }
+static void e_spoof(struct pkt_spec *s) { s->outer_src = s->outer_ipver == 4 ? T_PA_OTHER4 : T_PA_OTHER6; }
+static void e_spoof_cross(struct pkt_spec *s) { /* a real PA, but not REMOTE4's */
+	s->outer_ipver = 6; s->outer_src = T_PA_REMOTE6; s->outer_dst = T_PA_LOCAL6;
+	memcpy(s->inner_smac, T_MAC_REMOTE4, 6); }
+static void e_anypa_ok(struct pkt_spec *s) { e_spoof_cross(s); s->vsid = T_VSID_C;
+	memcpy(s->inner_dmac, T_MAC_VPORT_C1, 6); }
+static void e_anypa_bad(struct pkt_spec *s) { e_anypa_ok(s); s->outer_src = T_PA_OTHER6; }
+static void e_bad_outer(struct pkt_spec *s) { s->outer_ipver = 4; s->outer_src = T_PA_REMOTE4;
+	s->outer_dst = T_PA_LOCAL4; memcpy(s->inner_smac, T_MAC_REMOTE4, 6); s->bad_outer_csum = 1; }
+static void e_bad_inner(struct pkt_spec *s) { s->inner_ipver = 4; s->inner_src = "192.0.2.2";
+	s->inner_dst = "192.0.2.1"; if (s->l4 == 58) s->l4 = 1; s->bad_inner_csum = 1; }
+static void e_bad_l4(struct pkt_spec *s) { s->bad_l4_csum = 1; }
+static void e_udp0_v4(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 4; s->inner_src = "192.0.2.2";
+	s->inner_dst = "192.0.2.1"; s->udp_zero_csum = 1; }
+static void e_udp0_v6(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 6;
+	s->inner_src = "2001:db8:1::2"; s->inner_dst = "2001:db8:1::1"; s->udp_zero_csum = 1; }
+static void e_arp(struct pkt_spec *s) { s->inner_ipver = 0; s->l4 = 0; }
+static void e_bcast(struct pkt_spec *s) { memset(s->inner_dmac, 0xff, 6); }
+static void e_mcast6(struct pkt_spec *s) { memcpy(s->inner_dmac, (__u8[]){0x33, 0x33, 0, 0, 0, 1}, 6); }
+static void e_bcast_b(struct pkt_spec *s) { e_bcast(s); s->vsid = T_VSID_B; }
+static void e_xsk(struct pkt_spec *s) { s->vsid = T_VSID_B; memcpy(s->inner_dmac, T_MAC_VPORT_B1, 6); }
+static void e_a2(struct pkt_spec *s) { memcpy(s->inner_dmac, T_MAC_VPORT_A2, 6); }
+static void e_flowid0(struct pkt_spec *s) { s->flowid = 0; }
+static void e_flowidff(struct pkt_spec *s) { s->flowid = 0xff; }
+
+#define DELIVER(n, e, ...) { .name = n, .edit = e, .hooks = HOOK_TC | HOOK_XDP,		\
+	.tc_ret = T_TC_REDIRECT, .xdp_ret = T_XDP_PASS, .tc_out = OUT_INNER,		\
+	.counter = NO_CNT, .vport_id = T_ID_A1, .csum_ok = 1, __VA_ARGS__ }
+#define PASS(n, e, cnt) { .name = n, .edit = e, .hooks = HOOK_TC | HOOK_XDP,		\
+	.tc_ret = T_TC_OK, .xdp_ret = T_XDP_PASS, .tc_out = OUT_SAME, .counter = cnt }
+#define DROP(n, e, why, ...) { .name = n, .edit = e, .hooks = HOOK_TC | HOOK_XDP,	\
+	.tc_ret = T_TC_SHOT, .xdp_ret = T_XDP_DROP, .tc_out = OUT_NONE, .drop = why,	\
+	.counter = NO_CNT, __VA_ARGS__ }
+
+#define OFF_ALL NVGRE_OFF_DEFAULT
+
+/* Fixtures run for all four outer/inner combinations and TCP, UDP, ICMP(v6). */
+static const struct rx_case combo_cases[] = {
+	DELIVER("deliver", e_none),
+	DELIVER("deliver 1400-byte payload", e_big),
+	DELIVER("deliver 3000-byte payload (several checksum blocks)", e_jumbo),
+	DELIVER("deliver empty payload", e_empty),
+	DELIVER("deliver odd payload", e_odd),
+	DELIVER("deliver FlowID 0", e_flowid0),
+	DELIVER("deliver FlowID 0xff", e_flowidff),
+	DELIVER("deliver to second vport of the VSID", e_a2, .vport_id = T_ID_A2),
+	DELIVER("outer IPv6 extension headers", e_outer_ext),
+	DELIVER("inner IPv6 extension headers", e_inner_ext),
+	DELIVER("inner fragment: delivered, L4 not checked", e_inner_frag,
+		.csum_ok = CSUM_IF_ANY_V4),
+	DELIVER("bad L4 checksum, policy pass: delivered unmarked", e_bad_l4,
+		.csum_ok = 0, .csum_bad = 1),
+	DROP("bad L4 checksum, policy drop", e_bad_l4, NVGRE_DROP_BAD_L4_CSUM,
+	     .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM, .hooks = HOOK_TC, .csum_bad = 1),
+	DELIVER("rx-csum off: bad L4 not judged", e_bad_l4, .csum_ok = 0,
+		.offload = OFF_ALL & ~NVGRE_OFF_RX_CSUM, .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM),
+	DELIVER("nvgre master off: decap goes on, nothing judged", e_bad_l4, .csum_ok = 0,
+		.offload = OFF_ALL & ~NVGRE_OFF_NVGRE, .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM),
+	DELIVER("rss off", e_none, .offload = OFF_ALL & ~NVGRE_OFF_RSS),
+	DELIVER("MaxHeaderSize 64: delivered, offloads beyond not checked", e_none,
+		.max_header = 64, .counter = NVGRE_CNT_RX_PARSE_LIMIT,
+		.csum_ok = CSUM_IF_OUTER_V4, .hooks = HOOK_TC),
+	PASS("outer fragment goes to the host", e_outer_frag, NVGRE_CNT_RX_OUTER_FRAGMENT),
+	PASS("GRE checksum bit: not NVGRE", e_gre_c, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE routing bit: not NVGRE", e_gre_r, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE sequence bit: not NVGRE", e_gre_s, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE without key: not NVGRE", e_gre_nokey, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE reserved bits: not NVGRE", e_gre_resv, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE version 1: not NVGRE", e_gre_ver1, NVGRE_CNT_RX_NOT_NVGRE),
+	PASS("GRE protocol IPv4: not NVGRE", e_gre_ip, NVGRE_CNT_RX_NOT_NVGRE),
+	DROP("reserved VSID 0", e_vsid0, NVGRE_DROP_RESERVED_VSID),
+	DROP("reserved VSID 0xfff", e_vsidfff, NVGRE_DROP_RESERVED_VSID),
+	DROP("reserved VSID 0xffffff", e_vsidffffff, NVGRE_DROP_RESERVED_VSID),
+	DROP("unknown VSID", e_unknown_vsid, NVGRE_DROP_UNKNOWN_VSID),
+	DROP("unknown inner destination MAC", e_unknown_mac, NVGRE_DROP_NO_VPORT),
+	DROP("inner 802.1Q tag", e_inner_vlan, NVGRE_DROP_INNER_VLAN),
+	DROP("spoofed outer source", e_spoof, NVGRE_DROP_SOURCE_CHECK),
+	DROP("xsk vport without socket (vmq on)", e_xsk, NVGRE_DROP_XSK_NO_SOCKET,
+	     .hooks = HOOK_XDP),
+	DROP("xsk vport on the TC path: software channel", e_xsk, NVGRE_DROP_SW_CHANNEL,
+	     .hooks = HOOK_TC),
+	{ .name = "xsk vport, vmq off: XDP leaves it to TC", .edit = e_xsk, .hooks = HOOK_XDP,
+	  .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED,
+	  .offload = OFF_ALL & ~NVGRE_OFF_VMQ },
+};
+
+/* Fixtures that set their own addresses (run once, on the combination named). */
+static const struct rx_case single_cases[] = {
+	DELIVER("outer IPv4 options (12 bytes)", e_ipopts),
+	DELIVER("outer IPv4 options (40 bytes)", e_ipopts40),
+	DELIVER("TCP options", e_tcpopts),
+	DELIVER("default vport of the VSID", e_default_vport, .vport_id = T_ID_D1),
+	DELIVER("any-PA VSID accepts another PA of the VSID", e_anypa_ok, .vport_id = T_ID_C1),
+	DROP("any-PA VSID refuses a PA outside the VSID", e_anypa_bad, NVGRE_DROP_SOURCE_CHECK),
+	DROP("strict VSID refuses another record's PA", e_spoof_cross, NVGRE_DROP_SOURCE_CHECK),
+	DELIVER("bad outer IPv4 checksum, policy pass", e_bad_outer, .csum_ok = 0, .csum_bad = 1),
+	DROP("bad outer IPv4 checksum, policy drop", e_bad_outer, NVGRE_DROP_BAD_OUTER_IP_CSUM,
+	     .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM, .hooks = HOOK_TC, .csum_bad = 1),
+	DELIVER("bad inner IPv4 checksum, policy pass", e_bad_inner, .csum_ok = 0, .csum_bad = 1),
+	DROP("bad inner IPv4 checksum, policy drop", e_bad_inner, NVGRE_DROP_BAD_INNER_IP_CSUM,
+	     .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM, .hooks = HOOK_TC, .csum_bad = 1),
+	DELIVER("IPv4 UDP checksum 0: delivered", e_udp0_v4),
+	DELIVER("IPv6 UDP checksum 0: bad, policy pass", e_udp0_v6, .csum_ok = 0, .csum_bad = 1),
+	DROP("IPv6 UDP checksum 0: bad, policy drop", e_udp0_v6, NVGRE_DROP_BAD_L4_CSUM,
+	     .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM, .hooks = HOOK_TC, .csum_bad = 1),
+	DELIVER("inner ARP", e_arp),
+	{ .name = "outer 802.1Q tag: XDP parses it, leaves it to TC", .edit = e_vlan1,
+	  .hooks = HOOK_XDP, .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED },
+	{ .name = "outer QinQ: XDP parses it, leaves it to TC", .edit = e_vlan2,
+	  .hooks = HOOK_XDP, .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED },
+	PASS("three outer tags: not parsed, the host's", e_vlan3, NVGRE_CNT_RX_NOT_NVGRE),
+	{ .name = "broadcast: a copy per local netdev vport", .edit = e_bcast,
+	  .hooks = HOOK_TC, .tc_ret = T_TC_REDIRECT, .tc_out = OUT_INNER,
+	  .counter = NVGRE_CNT_RX_BCAST_COPIES, .csum_ok = 1 },
+	{ .name = "broadcast: XDP leaves it to the TC path", .edit = e_bcast,
+	  .hooks = HOOK_XDP, .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED },
+	{ .name = "IPv6 multicast: a copy per local netdev vport", .edit = e_mcast6,
+	  .hooks = HOOK_TC, .tc_ret = T_TC_REDIRECT, .tc_out = OUT_INNER,
+	  .counter = NVGRE_CNT_RX_BCAST_COPIES, .csum_ok = 1 },
+	DROP("broadcast in a VSID without netdev vports", e_bcast_b, NVGRE_DROP_NO_LOCAL_VPORT,
+	     .hooks = HOOK_TC),
+	DROP("broadcast from a spoofed source", e_spoof, NVGRE_DROP_SOURCE_CHECK),
+};
+
+/* ---- ECN (W-11, RFC 6040 normal mode) ------------------------------------ */
+
+static __u8 ecn_outer, ecn_inner;
+static void e_ecn(struct pkt_spec *s) { s->outer_tos = 0xb8 | ecn_outer; s->inner_tos = 0x20 | ecn_inner; }
+
+static void test_ecn(void)
+{
+	for (int combo = 0; combo < 4; combo++)
+		for (ecn_outer = 0; ecn_outer < 4; ecn_outer++)
+			for (ecn_inner = 0; ecn_inner < 4; ecn_inner++) {
+				struct rx_case c = DELIVER("ECN", e_ecn, .hooks = HOOK_TC);
+				char name[64];
+
+				if (ecn_outer == NV_ECN_CE && ecn_inner == NV_ECN_NOT_ECT) {
+					struct rx_case d = DROP("ECN", e_ecn, NVGRE_DROP_ECN_CE_NOT_ECT,
+								.hooks = HOOK_TC);
+					c = d;
+				} else if (ecn_outer == NV_ECN_CE && ecn_inner != NV_ECN_CE) {
+					c.tc_out = OUT_INNER_CE;
+				}
+				snprintf(name, sizeof(name), "ECN outer %u inner %u", ecn_outer, ecn_inner);
+				c.name = name;
+				run_case(&c, combos[combo][0], combos[combo][1], 6);
+			}
+}
+
+/* ---- truncation at every byte ------------------------------------------- */
+
+/* Cut a frame to n bytes and make the outer IP length say so. */
+static void fix_outer_len(__u8 *p, size_t n, const struct pkt_spec *s, size_t l3)
+{
+	if (s->outer_ipver == 4 && n >= l3 + 20) {
+		__u16 tot = n - l3;
+
+		p[l3 + 2] = tot >> 8;
+		p[l3 + 3] = tot & 0xff;
+		p[l3 + 10] = p[l3 + 11] = 0;
+		tot = pkt_csum(p + l3, 20, 0);
+		p[l3 + 10] = tot >> 8;
+		p[l3 + 11] = tot & 0xff;
+	} else if (s->outer_ipver == 6 && n >= l3 + 40) {
+		__u16 pl = n - l3 - 40;
+
+		p[l3 + 4] = pl >> 8;
+		p[l3 + 5] = pl & 0xff;
+	}
+}
+
+static void test_truncation(int outer, int inner, int l4)
+{
+	__u8 full[PKT_MAX], in[PKT_MAX], out[PKT_MAX];
+	size_t len, inner_off, n, olen, l3 = 14, gre_end;
+	int bad_tc = 0, bad_xdp = 0, bad_raw = 0;
+	struct pkt_spec s;
+
+	pkt_spec_default(&s);
+	s.l4 = l4;
+	t_spec_combo(&s, outer, inner);
+	len = pkt_build(&s, full, sizeof(full), &inner_off);
+	gre_end = inner_off;
+	apply_config(&(struct rx_case){ 0 });
+
+	for (n = NV_ETH_HLEN; n < len; n++) {
+		__u32 ret_tc = 0, ret_xdp = 0, ret_raw = 0;
+		int tc_ran;
+		__u64 trunc0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_TRUNCATED);
+		int want_drop = n >= gre_end;
+
+		/*
+		 * Cut without fixing lengths: the outer IP lies, the host judges.
+		 * test_run refuses skbs shorter than an IP header: TC is then
+		 * not run (-EINVAL), XDP still is.
+		 */
+		memcpy(in, full, n);
+		tc_ran = !testenv_run_tc(&env, in, n, out, &olen, &ret_raw);
+		if (tc_ran && (ret_raw != T_TC_OK || olen != n || memcmp(out, in, n)))
+			bad_raw++, tap_diag("len %zu: raw tc %u", n, ret_raw);
+		if (testenv_run_xdp(&env, in, n, out, &olen, &ret_xdp, NULL) ||
+		    ret_xdp != T_XDP_PASS || olen != n || memcmp(out, in, n))
+			bad_raw++, tap_diag("len %zu: raw xdp %u", n, ret_xdp);
+
+		/* Cut with consistent outer lengths. */
+		fix_outer_len(in, n, &s, l3);
+		if (tc_ran && (testenv_run_tc(&env, in, n, out, &olen, &ret_tc) ||
+			       ret_tc != (want_drop ? T_TC_SHOT : T_TC_OK)))
+			bad_tc++, tap_diag("len %zu: tc %u", n, ret_tc);
+		if (testenv_run_xdp(&env, in, n, out, &olen, &ret_xdp, NULL) ||
+		    ret_xdp != (want_drop ? T_XDP_DROP : T_XDP_PASS))
+			bad_xdp++, tap_diag("len %zu: xdp %u", n, ret_xdp);
+		if (want_drop &&
+		    nvgre_dp_drops(&env.dp, NVGRE_DROP_TRUNCATED) - trunc0 != 1u + tc_ran)
+			bad_tc++, tap_diag("len %zu: truncated not counted per run", n);
+	}
+	tap_ok(!bad_raw, "truncated %d-in-%d l4 %d, lengths not fixed: host's, untouched (%zu cuts)",
+	       inner, outer, l4, len - NV_ETH_HLEN);
+	tap_ok(!bad_tc && !bad_xdp,
+	       "truncated %d-in-%d l4 %d at every byte: pass before GRE, drop after (%zu cuts)",
+	       inner, outer, l4, len - NV_ETH_HLEN);
+}
+
+/* ---- odds and ends ------------------------------------------------------- */
+
+static void test_not_configured(void)
+{
 	__u8 in[PKT_MAX], out[PKT_MAX];
 	size_t len, inner, olen;
-	__u32 ret, ml;
+	struct pkt_spec s;
+	__u32 ret_tc, ret_xdp;
+	__u64 before = nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_PACKETS);
 
-	if (testenv_init(&env))
-		return 2;
 	pkt_spec_default(&s);
 	len = pkt_build(&s, in, sizeof(in), &inner);
-	tap_ok(!testenv_run_tc(&env, in, len, out, &olen, &ret), "tc run");
-	tap_ok(ret == T_TC_REDIRECT, "tc redirect (%u)", ret);
-	tap_ok(olen == len - inner && !memcmp(out, in + inner, olen), "tc inner frame %zu", olen);
-	tap_ok(!testenv_run_xdp(&env, in, len, out, &olen, &ret, &ml), "xdp run");
-	tap_ok(ret == T_XDP_PASS, "xdp pass (%u) meta %u", ret, ml);
+	nvgre_dp_set_config(&env.dp, &(struct nvgre_config){ .max_header = 0, .rx_queues = 1 });
+	testenv_run_tc(&env, in, len, out, &olen, &ret_tc);
+	testenv_run_xdp(&env, in, len, out, &olen, &ret_xdp, NULL);
+	tap_ok(ret_tc == T_TC_OK && ret_xdp == T_XDP_PASS &&
+	       nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_PACKETS) == before,
+	       "maps not set up by nvgred: everything is the host's, nothing counted");
+	testenv_reset_config(&env);
+}
+
+static void test_non_ip(void)
+{
+	/* An ARP frame and a plain UDP datagram on the underlay. */
+	__u8 arp[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0xee, 0, 2, 0x08, 0x06,
+			0, 1, 8, 0, 6, 4, 0, 1};
+	__u8 udp[60] = {2, 0, 0, 0xee, 0, 1, 2, 0, 0, 0xee, 0, 2, 0x08, 0x00,
+			0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0, 198, 18, 0, 2, 198, 18, 0, 1,
+			0x30, 0x39, 0x30, 0x39, 0, 8, 0, 0};
+	__u8 *frames[] = { arp, udp }, out[PKT_MAX];
+	const char *names[] = { "ARP", "IPv4 UDP" };
+	size_t olen;
+	__u32 ret;
+
+	for (int i = 0; i < 2; i++) {
+		int ok = !testenv_run_tc(&env, frames[i], 60, out, &olen, &ret) &&
+			 ret == T_TC_OK && olen == 60 && !memcmp(out, frames[i], 60);
+
+		ok = ok && !testenv_run_xdp(&env, frames[i], 60, out, &olen, &ret, NULL) &&
+		     ret == T_XDP_PASS && olen == 60 && !memcmp(out, frames[i], 60);
+		tap_ok(ok, "underlay %s frame passes untouched (tc and xdp)", names[i]);
+	}
+}
+
+/* ---- AF_XDP steering and metadata (VMQ-3, PARSE-2) ------------------------ */
+
+struct xsk_ctx {
+	void *area;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp, rx;
+};
+
+static int xsk_open(struct xsk_ctx *x)
+{
+	const size_t sz = 4096 * 64;
+	struct xsk_socket_config cfg = {
+		.rx_size = 64, .tx_size = 0,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	int err;
+
+	memset(x, 0, sizeof(*x));
+	if (posix_memalign(&x->area, 4096, sz))
+		return -1;
+	err = xsk_umem__create(&x->umem, x->area, sz, &x->fill, &x->comp, NULL);
+	if (!err)
+		err = xsk_socket__create(&x->xsk, "nvt1", 0, x->umem, &x->rx, NULL, &cfg);
+	return err;
+}
+
+static void xsk_close(struct xsk_ctx *x)
+{
+	if (x->xsk)
+		xsk_socket__delete(x->xsk);
+	if (x->umem)
+		xsk_umem__delete(x->umem);
+	free(x->area);
+}
+
+/* Run frame s through XDP with ctx for nvt1 queue 0; out gets meta + frame. */
+static int xdp_meta_run(const struct pkt_spec *s, __u8 *out, size_t *olen, __u32 *ret,
+			__u32 *meta_len, size_t *inner_off, __u8 *in, size_t *ilen)
+{
+	*ilen = pkt_build(s, in, PKT_MAX, inner_off);
+	return testenv_run_xdp(&env, in, *ilen, out, olen, ret, meta_len);
+}
+
+static void test_xsk_steering(void)
+{
+	const __u8 key[NVGRE_RSS_KEY_LEN] = NVGRE_RSS_DEFAULT_KEY;
+	const __u8 mac_q4[6] = {0x02, 0, 0, 0xbb, 0, 0x04};
+	struct nvgre_rss_table *tbl = malloc(sizeof(*tbl));
+	__u8 in[PKT_MAX], out[PKT_MAX];
+	size_t olen, inner, ilen;
+	struct nvgre_vport vp = { .id = 9, .kind = NVGRE_VPORT_XSK, .xsk_slot = 1, .queues = 4 };
+	struct nvgre_xdp_meta m;
+	struct nvgre_pkt pkt;
+	struct xsk_ctx x;
+	struct pkt_spec s;
+	__u32 ret, ml, idx, hash, q;
+	__u8 type;
+	int fd, ok;
+
+	if (!tap_ok(tbl && !xsk_open(&x), "AF_XDP socket on veth (copy mode) created"))
+		return;
+	fd = xsk_socket__fd(x.xsk);
+	nvgre_rss_build_table(tbl, key);
+	testenv_reset_config(&env);
+
+	/* VSID B, vport B1: slot 0, one queue: XSKMAP index 0. */
+	idx = 0;
+	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	for (int c = 0; c < 4; c++) {
+		pkt_spec_default(&s);
+		t_spec_combo(&s, combos[c][0], combos[c][1]);
+		e_xsk(&s);
+		xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+		memcpy(&m, out, sizeof(m));
+		nvgre_parse(&pkt, in, in + ilen, NVGRE_MAX_HEADER_DEFAULT);
+		hash = nvgre_rss_hash(tbl, &pkt, 1, &type);
+		ok = ret == T_XDP_REDIRECT && ml == sizeof(m) && olen == ml + ilen - inner &&
+		     !memcmp(out + ml, in + inner, ilen - inner);
+		tap_ok(ok, "xsk %d-in-%d: redirected, decapsulated frame after %u bytes of metadata",
+		       s.inner_ipver, s.outer_ipver, ml);
+		ok = m.magic == NVGRE_META_MAGIC && m.version == NVGRE_META_VERSION &&
+		     m.size == sizeof(m) && m.vsid == T_VSID_B && m.flowid == s.flowid &&
+		     m.inner_ipver == s.inner_ipver && m.l4_proto == 6 && m.l3_off == 14 &&
+		     m.l4_off == (s.inner_ipver == 4 ? 34 : 54) &&
+		     m.csum == NVGRE_CSUM_MAKE(s.outer_ipver == 4 || s.inner_ipver == 4 ?
+					       NVGRE_CSUM_OK : NVGRE_CSUM_NOT_CHECKED, NVGRE_CSUM_OK) &&
+		     m.rss_type == NVGRE_RSS_INNER_4TUPLE && m.rss_hash == hash && m.queue == 0;
+		if (!ok)
+			pkt_hexdump("metadata", out, ml);
+		tap_ok(ok, "xsk %d-in-%d: metadata (vsid, flowid, offsets, csum, rss 0x%08x)",
+		       s.inner_ipver, s.outer_ipver, m.rss_hash);
+	}
+
+	/* Bad L4 checksum: reported in the metadata, not dropped by default. */
+	pkt_spec_default(&s);
+	e_xsk(&s);
+	s.bad_l4_csum = 1;
+	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	memcpy(&m, out, sizeof(m));
+	tap_ok(ret == T_XDP_REDIRECT && m.csum == NVGRE_CSUM_MAKE(NVGRE_CSUM_OK, NVGRE_CSUM_BAD),
+	       "xsk: bad L4 checksum reported as bad in the metadata");
+
+	/* rx-csum and rss off: not checked, no hash. */
+	nvgre_dp_set_offload(&env.dp, NVGRE_OFF_DEFAULT & ~(NVGRE_OFF_RX_CSUM | NVGRE_OFF_RSS));
+	s.bad_l4_csum = 0;
+	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	memcpy(&m, out, sizeof(m));
+	tap_ok(ret == T_XDP_REDIRECT && m.csum == 0 && m.rss_type == NVGRE_RSS_NONE &&
+	       m.rss_hash == 0, "xsk: rx-csum and rss off: not checked, no hash");
+	testenv_reset_config(&env);
+
+	/* Outer VLAN tags are parsed on the XDP path. */
+	s.outer_vlans = 2;
+	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	tap_ok(ret == T_XDP_REDIRECT && !memcmp(out + ml, in + inner, ilen - inner),
+	       "xsk: outer QinQ frame decapsulated");
+
+	/* Outer CE over ECT(0): CE on the delivered inner header. */
+	s.outer_vlans = 0;
+	s.outer_tos = NV_ECN_CE;
+	s.inner_tos = NV_ECN_ECT0;
+	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	{
+		struct pkt_spec ce = s;
+		__u8 want[PKT_MAX];
+		size_t wl, wi;
+
+		ce.inner_tos = NV_ECN_CE;
+		wl = pkt_build(&ce, want, sizeof(want), &wi);
+		tap_ok(ret == T_XDP_REDIRECT && olen - ml == wl - wi &&
+		       !memcmp(out + ml, want + wi, wl - wi), "xsk: outer CE marks inner ECT CE");
+	}
+
+	/* VMMQ: a vport with 4 queues at slot 1 uses index (1*4 + hash%4)*R + rxq. */
+	nvgre_dp_vport_add(&env.dp, T_VSID_B, mac_q4, &vp);
+	pkt_spec_default(&s);
+	e_xsk(&s);
+	memcpy(s.inner_dmac, mac_q4, 6);
+	ilen = pkt_build(&s, in, sizeof(in), &inner);
+	nvgre_parse(&pkt, in, in + ilen, NVGRE_MAX_HEADER_DEFAULT);
+	q = nvgre_rss_hash(tbl, &pkt, 1, &type) % 4;
+	idx = 1 * 4 + (q + 1) % 4;	/* a neighbouring queue's slot only */
+	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	testenv_run_xdp(&env, in, ilen, out, &olen, &ret, &ml);
+	tap_ok(ret == T_XDP_DROP, "vmmq: socket of another queue is not used (queue %u empty)", q);
+	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
+	idx = 1 * 4 + q;
+	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	testenv_run_xdp(&env, in, ilen, out, &olen, &ret, &ml);
+	memcpy(&m, out, sizeof(m));
+	tap_ok(ret == T_XDP_REDIRECT && m.queue == q, "vmmq: steered to queue %u by RSS hash", q);
+	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
+	nvgre_dp_vport_del(&env.dp, T_VSID_B, mac_q4);
+	idx = 0;
+	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
+	xsk_close(&x);
+	free(tbl);
+}
+
+/* ---- attach: the verifier and both XDP modes ------------------------------- */
+
+static void test_attach(void)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = env.nvt0_ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tc, .prog_fd = env.dp.tc_rx_fd);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	const __u32 modes[2] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE };
+	const char *names[2] = { "native", "generic" };
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		err = bpf_xdp_attach(env.nvt0_ifindex, env.dp.xdp_rx_fd, modes[i], NULL);
+		if (!err)
+			err = bpf_xdp_query(env.nvt0_ifindex, modes[i], &q);
+		tap_ok(!err && q.attach_mode == (i ? XDP_ATTACHED_SKB : XDP_ATTACHED_DRV),
+		       "XDP program attaches in %s mode", names[i]);
+		bpf_xdp_detach(env.nvt0_ifindex, modes[i], NULL);
+	}
+	err = bpf_tc_hook_create(&hook);
+	if (!err || err == -EEXIST)
+		err = bpf_tc_attach(&hook, &tc);
+	tap_ok(!err, "TC program attaches to clsact ingress");
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	bpf_tc_hook_destroy(&hook);
+}
+
+int main(void)
+{
+	if (testenv_init(&env)) {
+		tap_ok(0, "test environment (netns, data path load)");
+		return tap_done();
+	}
+	tap_ok(1, "XDP and TC receive programs pass the verifier");
+
+	for (size_t i = 0; i < NV_ARRAY_SIZE(combo_cases); i++)
+		run_all_combos(&combo_cases[i]);
+	for (size_t i = 0; i < NV_ARRAY_SIZE(single_cases); i++)
+		run_case(&single_cases[i], 4, 4, 6);
+	test_ecn();
+	for (int c = 0; c < 4; c++) {
+		test_truncation(combos[c][0], combos[c][1], 6);
+		test_truncation(combos[c][0], combos[c][1], 17);
+	}
+	test_non_ip();
+	test_not_configured();
+	test_xsk_steering();
+	test_attach();
+
 	testenv_fini(&env);
 	return tap_done();
 }

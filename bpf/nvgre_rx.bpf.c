@@ -9,8 +9,6 @@
 #include <bpf/bpf_core_read.h>
 #include "rx_classify.bpf.h"
 
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
 
 /* Set by the loader from a probe: 0 where this kernel lacks the flag. */
 const volatile __u64 adj_room_decap_l3_ipv4 = 0;
@@ -85,7 +83,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct nvgre_config *cfg = rx_config();
+	struct nvgre_config *cfg = dp_config();
 	struct nvgre_xdp_meta *meta;
 	struct rx_state st = {};
 	struct nvgre_vport *vp;
@@ -128,8 +126,8 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	if (!bpf_map_lookup_elem(&nv_xsks, &idx))
 		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
 
-	if (st.set_ce)
-		rx_mark_ce(&st.pkt, data, end);
+	if (st.new_ecn)
+		rx_set_ecn(&st.pkt, data, end, st.new_ecn);
 
 	/* Decapsulate: drop outer padding, then everything before the inner frame. */
 	if (st.pkt.outer_end < end - data &&
@@ -175,6 +173,7 @@ static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
 	const struct nvgre_pkt *pkt = &st->pkt;
 	struct nv_ethhdr ieth;
 	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
+	__u32 inner_len;
 
 	if (bpf_skb_load_bytes(skb, pkt->inner_l2_off, &ieth, sizeof(ieth)))
 		return -1;
@@ -187,12 +186,25 @@ static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
 	if (pkt->outer_end < skb->len && bpf_skb_change_tail(skb, pkt->outer_end, 0))
 		return -1;
 
+	/*
+	 * The kernel refuses to shrink below an IPv6 header's worth of bytes
+	 * after the MAC header (40, by the outer protocol).  A tiny non-IP
+	 * inner frame (an ARP over IPv6, say) is padded for the shrink and
+	 * trimmed back after it.  Such frames are never GSO.
+	 */
+	inner_len = pkt->outer_end - pkt->inner_l2_off;
+	if (inner_len < NV_ETH_HLEN + 40 &&
+	    bpf_skb_change_tail(skb, pkt->inner_l2_off + NV_ETH_HLEN + 40, 0))
+		return -1;
+
 	/* ADJ_ROOM_MAC removes bytes right after the 14-byte MAC header:
 	 * removing inner_l2_off bytes leaves [outer MAC][inner L3...], and the
 	 * saved inner MAC header then replaces the outer one. */
 	if (bpf_skb_adjust_room(skb, -(__s32)pkt->inner_l2_off, BPF_ADJ_ROOM_MAC, flags))
 		return -1;
 	if (bpf_skb_store_bytes(skb, 0, &ieth, sizeof(ieth), 0))
+		return -1;
+	if (inner_len < NV_ETH_HLEN + 40 && bpf_skb_change_tail(skb, inner_len, 0))
 		return -1;
 	return 0;
 }
@@ -221,7 +233,7 @@ static __always_inline int tc_deliver_mcast(struct __sk_buff *skb, struct rx_sta
 SEC("tc")
 int nvgre_tc_rx(struct __sk_buff *skb)
 {
-	struct nvgre_config *cfg = rx_config();
+	struct nvgre_config *cfg = dp_config();
 	struct rx_state st = {};
 	enum rx_l4_mode l4_mode;
 	void *data, *end;
@@ -262,8 +274,8 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 
-	if (st.set_ce)
-		rx_mark_ce(&st.pkt, data, end);
+	if (st.new_ecn)
+		rx_set_ecn(&st.pkt, data, end, st.new_ecn);
 	if (tc_decap(skb, &st))
 		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), TC_ACT_SHOT;
 

@@ -12,7 +12,7 @@
 #include <nvgre/rss.h>
 #include <nvgre/meta.h>
 #include <nvgre/offload.h>
-#include "counters.bpf.h"
+#include "common.bpf.h"
 
 enum rx_verdict {
 	RX_PASS,	/* host stack, untouched */
@@ -39,19 +39,8 @@ struct rx_state {
 	__u32 hash;
 	__u8  hash_type;
 	__u8  csum;				/* NVGRE_CSUM_MAKE(ip, l4) */
-	__u8  set_ce;				/* W-11: mark the inner packet CE */
+	__u8  new_ecn;				/* W-11: inner ECN to write, 0: keep */
 };
-
-static __always_inline struct nvgre_config *rx_config(void)
-{
-	__u32 zero = 0;
-	struct nvgre_config *cfg = bpf_map_lookup_elem(&nv_config, &zero);
-
-	/* Until nvgred has set up the maps, every frame is the host's. */
-	if (!cfg || cfg->layout_version != NVGRE_MAP_LAYOUT_VERSION)
-		return NULL;
-	return cfg;
-}
 
 static __always_inline int rx_drop(struct rx_state *st, __u32 reason)
 {
@@ -115,11 +104,16 @@ static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *c
 	if (!rx_source_ok(st, ieth->src))
 		return rx_drop(st, NVGRE_DROP_SOURCE_CHECK);
 
-	/* W-11 (RFC 6040 normal mode): outer CE onto the inner packet. */
-	if (pkt->outer_ecn == NV_ECN_CE && pkt->inner_ipver) {
-		if (pkt->inner_ecn == NV_ECN_NOT_ECT)
-			return rx_drop(st, NVGRE_DROP_ECN_CE_NOT_ECT);
-		st->set_ce = pkt->inner_ecn != NV_ECN_CE;
+	/* W-11, RFC 6040 normal mode (its Figure 4): CE, and ECT(1) over ECT(0). */
+	if (pkt->inner_ipver) {
+		if (pkt->outer_ecn == NV_ECN_CE) {
+			if (pkt->inner_ecn == NV_ECN_NOT_ECT)
+				return rx_drop(st, NVGRE_DROP_ECN_CE_NOT_ECT);
+			if (pkt->inner_ecn != NV_ECN_CE)
+				st->new_ecn = NV_ECN_CE;
+		} else if (pkt->outer_ecn == NV_ECN_ECT1 && pkt->inner_ecn == NV_ECN_ECT0) {
+			st->new_ecn = NV_ECN_ECT1;
+		}
 	}
 
 	if (pkt->flags & NV_PKT_INNER_MCAST)
@@ -240,10 +234,10 @@ static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_
 	return verdict;
 }
 
-/* W-11: set CE on the inner IP header in place (IPv4 checksum kept right, RFC 1624). */
-static __always_inline void rx_mark_ce(const struct nvgre_pkt *pkt, void *data, void *end)
+/* W-11: write ECN codepoint ecn into the inner IP header in place (RFC 1624 for IPv4). */
+static __always_inline void rx_set_ecn(const struct nvgre_pkt *pkt, void *data, void *end, __u8 ecn)
 {
-	__u32 off = (pkt->inner_l2_off + NV_ETH_HLEN) & 0x3ff;
+	__u32 off = (pkt->inner_l2_off + NV_ETH_HLEN) & NV_HDR_OFF_MASK;
 
 	if (pkt->inner_ipver == 4) {
 		struct nv_iphdr *ip = (void *)NV_HDR(struct nv_iphdr, data, end, off);
@@ -253,7 +247,7 @@ static __always_inline void rx_mark_ce(const struct nvgre_pkt *pkt, void *data, 
 		if (!ip)
 			return;
 		old = *(__u16 *)ip;
-		ip->tos |= NV_ECN_CE;
+		ip->tos = (ip->tos & ~NV_ECN_MASK) | ecn;
 		sum = (__u16)~ip->check;
 		sum += (__u16)~old;
 		sum += *(__u16 *)ip;
@@ -262,7 +256,8 @@ static __always_inline void rx_mark_ce(const struct nvgre_pkt *pkt, void *data, 
 		struct nv_ipv6hdr *ip6 = (void *)NV_HDR(struct nv_ipv6hdr, data, end, off);
 
 		if (ip6)
-			ip6->vtc_flow |= bpf_htonl(NV_ECN_CE << 20);
+			ip6->vtc_flow = (ip6->vtc_flow & ~bpf_htonl(NV_ECN_MASK << 20)) |
+					bpf_htonl((__u32)ecn << 20);
 	}
 }
 

@@ -114,6 +114,12 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 	off += 2;
 	l3 = off;
 
+	if (!v && s->inner_ethertype) {	/* some other protocol: just payload */
+		put16(b + off - 2, s->inner_ethertype);
+		for (i = 0; i < (size_t)s->payload; i++)
+			b[off + i] = (__u8)(i + 1);
+		return off + s->payload;
+	}
 	if (!v) {			/* ARP request who-has inner_dst */
 		const __u8 arp[8] = {0, 1, 8, 0, 6, 4, 0, 1};
 

@@ -13,7 +13,8 @@
 
 struct pkt_spec {
 	int outer_ipver;		/* 4 or 6 */
-	int inner_ipver;		/* 4, 6, or 0: ARP request */
+	int inner_ipver;		/* 4, 6, or 0: ARP request (or inner_ethertype) */
+	__u16 inner_ethertype;		/* with inner_ipver 0: this type, payload bytes */
 	int l4;				/* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 0 none */
 	__u32 vsid;
 	__u8 flowid;

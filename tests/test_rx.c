@@ -24,7 +24,7 @@
 #include "pktbuild.h"
 #include "testenv.h"
 
-enum out_kind { OUT_NONE, OUT_SAME, OUT_INNER, OUT_INNER_CE };
+enum out_kind { OUT_NONE, OUT_SAME, OUT_INNER, OUT_INNER_ECN };
 #define HOOK_TC  1
 #define HOOK_XDP 2
 #define NO_CNT   (-1)
@@ -44,6 +44,7 @@ struct rx_case {
 	__u32 offload;			/* 0: defaults */
 	__u32 cfg_flags;
 	__u16 max_header;		/* 0: default */
+	__u8 ecn;			/* OUT_INNER_ECN: the inner ECN expected */
 };
 
 static struct testenv env;
@@ -150,12 +151,12 @@ static void run_hook(const struct rx_case *c, const char *combo, int hook,
 		case OUT_INNER:
 			ok = expect_frame("tc decap", out, olen, in + inner, len - inner);
 			break;
-		case OUT_INNER_CE: {
+		case OUT_INNER_ECN: {
 			struct pkt_spec ce = *s;
 
-			ce.inner_tos |= NV_ECN_CE;
+			ce.inner_tos = (ce.inner_tos & ~NV_ECN_MASK) | c->ecn;
 			wlen = pkt_build(&ce, want, sizeof(want), &winner);
-			ok = expect_frame("tc decap CE", out, olen, want + winner, wlen - winner);
+			ok = expect_frame("tc decap ECN", out, olen, want + winner, wlen - winner);
 			break;
 		}
 		case OUT_NONE:
@@ -275,6 +276,7 @@ static void e_udp0_v4(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 4; s->i
 static void e_udp0_v6(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 6;
 	s->inner_src = "2001:db8:1::2"; s->inner_dst = "2001:db8:1::1"; s->udp_zero_csum = 1; }
 static void e_arp(struct pkt_spec *s) { s->inner_ipver = 0; s->l4 = 0; }
+static void e_tiny(struct pkt_spec *s) { e_arp(s); s->inner_ethertype = 0x88b5; s->payload = 16; }
 static void e_bcast(struct pkt_spec *s) { memset(s->inner_dmac, 0xff, 6); }
 static void e_mcast6(struct pkt_spec *s) { memcpy(s->inner_dmac, (__u8[]){0x33, 0x33, 0, 0, 0, 1}, 6); }
 static void e_bcast_b(struct pkt_spec *s) { e_bcast(s); s->vsid = T_VSID_B; }
@@ -304,6 +306,8 @@ static const struct rx_case combo_cases[] = {
 	DELIVER("deliver FlowID 0", e_flowid0),
 	DELIVER("deliver FlowID 0xff", e_flowidff),
 	DELIVER("deliver to second vport of the VSID", e_a2, .vport_id = T_ID_A2),
+	DELIVER("inner ARP (no IP: nothing to check)", e_arp, .csum_ok = CSUM_IF_OUTER_V4),
+	DELIVER("tiny non-IP inner frame", e_tiny, .csum_ok = CSUM_IF_OUTER_V4),
 	DELIVER("outer IPv6 extension headers", e_outer_ext),
 	DELIVER("inner IPv6 extension headers", e_inner_ext),
 	DELIVER("inner fragment: delivered, L4 not checked", e_inner_frag,
@@ -363,7 +367,6 @@ static const struct rx_case single_cases[] = {
 	DELIVER("IPv6 UDP checksum 0: bad, policy pass", e_udp0_v6, .csum_ok = 0, .csum_bad = 1),
 	DROP("IPv6 UDP checksum 0: bad, policy drop", e_udp0_v6, NVGRE_DROP_BAD_L4_CSUM,
 	     .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM, .hooks = HOOK_TC, .csum_bad = 1),
-	DELIVER("inner ARP", e_arp),
 	{ .name = "outer 802.1Q tag: XDP parses it, leaves it to TC", .edit = e_vlan1,
 	  .hooks = HOOK_XDP, .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED },
 	{ .name = "outer QinQ: XDP parses it, leaves it to TC", .edit = e_vlan2,
@@ -400,7 +403,11 @@ static void test_ecn(void)
 								.hooks = HOOK_TC);
 					c = d;
 				} else if (ecn_outer == NV_ECN_CE && ecn_inner != NV_ECN_CE) {
-					c.tc_out = OUT_INNER_CE;
+					c.tc_out = OUT_INNER_ECN;
+					c.ecn = NV_ECN_CE;
+				} else if (ecn_outer == NV_ECN_ECT1 && ecn_inner == NV_ECN_ECT0) {
+					c.tc_out = OUT_INNER_ECN;	/* RFC 6040 Figure 4 */
+					c.ecn = NV_ECN_ECT1;
 				}
 				snprintf(name, sizeof(name), "ECN outer %u inner %u", ecn_outer, ecn_inner);
 				c.name = name;

@@ -18,6 +18,9 @@
 #define NVGRE_MAX_VSID_PAS		65536
 #define NVGRE_MAX_LOCAL_VPORTS		16	/* per VSID, for broadcast copies */
 #define NVGRE_MAX_XSK_ENTRIES		4096
+#define NVGRE_MAX_REMOTE_PAS		16	/* per VSID, for head-end replication */
+#define NVGRE_MAX_VPORT_IPS		8	/* a vport's own addresses */
+#define NVGRE_MAX_CUSTOMER_IPS		(1u << 20)
 
 /* PARSE-3: MaxHeaderSize default, and the most the programs can be told. */
 #define NVGRE_MAX_HEADER_DEFAULT	256
@@ -52,6 +55,8 @@ NV_INLINE int nvgre_ip_equal(const union nvgre_ip *a, const union nvgre_ip *b)
 /* nv_config[0]: global settings; written by nvgred, read per packet. */
 #define NVGRE_CFG_DROP_BAD_CSUM		(1u << 0) /* CSUM-RX-2 policy: drop, else pass unmarked */
 #define NVGRE_CFG_FLOWID_ZERO		(1u << 1) /* W-3 interop option (transmit) */
+#define NVGRE_CFG_GSO_TCP		(1u << 2) /* the underlay carries GRE TCP GSO skbs */
+#define NVGRE_CFG_GSO_UDP		(1u << 3) /* ... and UDP GSO skbs (USO) */
 
 struct nvgre_config {
 	__u32 layout_version;	/* NVGRE_MAP_LAYOUT_VERSION once nvgred set it up */
@@ -60,7 +65,10 @@ struct nvgre_config {
 	__u16 max_header;	/* PARSE-3 MaxHeaderSize, <= NVGRE_MAX_HEADER_SUPPORTED */
 	__u16 rx_queues;	/* R of the VMQ-3 XSKMAP index rule */
 	__u8  ttl;		/* outer TTL / hop limit (transmit) */
-	__u8  pad[7];
+	__u8  pad[3];
+	__u32 underlay_ifindex;	/* where encapsulated frames leave */
+	union nvgre_ip pa4;	/* this host's IPv4 PA (all zero: none) */
+	union nvgre_ip pa6;	/* this host's IPv6 PA (all zero: none) */
 };
 
 /* nv_rss[0]: Toeplitz lookup table derived from the 40-byte key (RSS-1). */
@@ -80,6 +88,8 @@ struct nvgre_vsid {
 	__u8  default_mac[6];
 	__u16 n_local;				/* valid entries of local_ifindex */
 	__u32 local_ifindex[NVGRE_MAX_LOCAL_VPORTS];	/* netdev vports, for broadcast */
+	__u32 n_remote;				/* valid entries of remote_pa */
+	union nvgre_ip remote_pa[NVGRE_MAX_REMOTE_PAS];	/* W-9 head-end replication */
 };
 
 /* (VSID, MAC): the key of vports and of lookup records. */
@@ -100,6 +110,26 @@ struct nvgre_vport {
 	__u16 queues;		/* XSK: Q, number of vport queues (VMMQ) */
 	__u8  kind;		/* NVGRE_VPORT_* */
 	__u8  pad;
+};
+
+/* nv_vport_if: host-side ifindex of a netdev vport -> what it may send (transmit). */
+struct nvgre_vport_tx {
+	__u32 vsid;
+	__u32 id;			/* index into nv_vport_stats */
+	__u8  mac[6];
+	__u16 n_ips;			/* 0: no IP anti-spoofing */
+	union nvgre_ip ips[NVGRE_MAX_VPORT_IPS];
+};
+
+/* nv_ips: (VSID, customer IP) -> customer MAC, for the ARP/ND proxy. */
+struct nvgre_ip_key {
+	__u32 vsid;
+	union nvgre_ip ip;
+};
+
+struct nvgre_ip_mac {
+	__u8 mac[6];
+	__u16 pad;
 };
 
 /* nv_routes: lookup record (VSID, customer MAC) -> provider address. */
@@ -124,6 +154,14 @@ enum nvgre_counter {
 	NVGRE_CNT_RX_BCAST_COPIES,	/* broadcast copies made */
 	NVGRE_CNT_RX_CSUM_PARTIAL,	/* CSUM-RX-5: partial, kept as is */
 	NVGRE_CNT_RX_PARSE_LIMIT,	/* PARSE-3: offloads not checked */
+	NVGRE_CNT_TX_PACKETS,		/* frames a vport sent */
+	NVGRE_CNT_TX_ENCAP,		/* left as NVGRE */
+	NVGRE_CNT_TX_LOCAL,		/* delivered to a vport on this host */
+	NVGRE_CNT_TX_ARP_PROXY,		/* ARP requests answered */
+	NVGRE_CNT_TX_ND_PROXY,		/* neighbour solicitations answered */
+	NVGRE_CNT_TX_REPLICA,		/* head-end replication copies */
+	NVGRE_CNT_TX_ICMP_TOO_BIG,	/* W-7 ICMP errors sent to a tenant */
+	NVGRE_CNT_TX_GSO,		/* GSO skbs encapsulated */
 	NVGRE_CNT_MAX,
 };
 #define NVGRE_COUNTER_SLOTS 32

@@ -24,7 +24,18 @@
 	X(SW_CHANNEL,		"sw-channel-unavailable") /* VMQ-4 not served */ \
 	X(DECAP_FAILED,		"decap-failed")		/* kernel refused adjust */ \
 	X(REDIRECT_FAILED,	"redirect-failed")			\
-	X(NO_LOCAL_VPORT,	"no-local-vport")	/* bcast: nobody to copy to */
+	X(NO_LOCAL_VPORT,	"no-local-vport")	/* bcast: nobody to copy to */ \
+	X(NOT_VPORT,		"not-a-vport")		/* transmit on an unknown device */ \
+	X(SPOOF_MAC,		"spoofed-mac")				\
+	X(SPOOF_IP,		"spoofed-ip")				\
+	X(SPOOF_ARP,		"spoofed-arp-nd")			\
+	X(TAGGED,		"tagged-frame")		/* W-5 */		\
+	X(UNKNOWN_DST,		"unknown-destination")			\
+	X(NO_LOCAL_PA,		"no-local-pa")		/* no PA of the family */ \
+	X(FIB_FAILED,		"fib-lookup-failed")			\
+	X(GSO_UNSUPPORTED,	"gso-unsupported")	/* LSO-4 */		\
+	X(TOO_BIG,		"too-big")		/* W-7 */		\
+	X(ENCAP_FAILED,		"encap-failed")		/* kernel refused adjust */
 
 #define NVGRE_REASON_ENUM(name, str) NVGRE_DROP_##name,
 enum nvgre_drop_reason {

@@ -167,6 +167,11 @@ def gen():
         inner = inner_frame(0, smac=smac_for(o))
         both(f"arp-in{o}", nvgre(inner, outer=o), "deliver", inner)
 
+    # Any Ethernet payload is carried (W-5: a full frame), even a short one.
+    for o in (4, 6):
+        inner = Ether(src=smac_for(o), dst=MAC_A1, type=0x88b5) / Raw(bytes(range(16)))
+        both(f"nonip-16-in{o}", nvgre(inner, outer=o), "deliver", inner)
+
     # The second vport of VSID A, on lo.
     inner = inner_frame(4, "udp", dmac=MAC_A2)
     both("4in4-vport-a2", nvgre(inner), "deliver", inner)

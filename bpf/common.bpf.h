@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What every data path program needs: config access and TC verdicts. */
+#ifndef NVGRE_COMMON_BPF_H
+#define NVGRE_COMMON_BPF_H
+
+#include "counters.bpf.h"
+
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
+
+static __always_inline struct nvgre_config *dp_config(void)
+{
+	__u32 zero = 0;
+	struct nvgre_config *cfg = bpf_map_lookup_elem(&nv_config, &zero);
+
+	/* Until nvgred has set up the maps, nothing is ours. */
+	if (!cfg || cfg->layout_version != NVGRE_MAP_LAYOUT_VERSION)
+		return NULL;
+	return cfg;
+}
+
+#endif

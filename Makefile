@@ -11,7 +11,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I$(BUILD)
 LIBS       := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp -lelf -lz)
 
-BPF_PROGS  := nvgre_rx probe_adj_room
+BPF_PROGS  := nvgre_rx nvgre_tx probe_adj_room
 BPF_OBJS   := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)

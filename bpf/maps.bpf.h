@@ -59,6 +59,36 @@ struct {
 } nv_vsid_pas SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, __u32);
+	__type(value, struct nvgre_vport_tx);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_vport_if SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_CUSTOMER_IPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nvgre_ip_key);
+	__type(value, struct nvgre_ip_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_ips SEC(".maps");
+
+/* Token bucket per CPU for the ICMP errors of W-7 (not pinned: soft state). */
+struct nvgre_ratelimit {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvgre_ratelimit);
+} nv_icmp_rl SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, NVGRE_MAX_XSK_ENTRIES);
 	__type(key, __u32);

@@ -11,6 +11,7 @@
 #include <nvgre/rss.h>
 #include "datapath.h"
 #include "nvgre_rx.skel.h"
+#include "nvgre_tx.skel.h"
 
 static void clear_pinning(struct bpf_object *obj)
 {
@@ -18,6 +19,47 @@ static void clear_pinning(struct bpf_object *obj)
 
 	bpf_object__for_each_map(map, obj)
 		bpf_map__set_pin_path(map, NULL);
+}
+
+/* The transmit object uses the receive object's maps: one data path state. */
+static int share_maps(struct bpf_object *from, struct bpf_object *to)
+{
+	struct bpf_map *map, *src;
+	int err;
+
+	bpf_object__for_each_map(map, to) {
+		if (strchr(bpf_map__name(map), '.'))
+			continue;	/* .rodata, .bss: per object */
+		src = bpf_object__find_map_by_name(from, bpf_map__name(map));
+		if (!src)
+			continue;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(src));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int open_tx(struct nvgre_dp *dp, const char *pin_dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct nvgre_tx *tx = nvgre_tx__open_opts(&opts);
+	int err;
+
+	if (!tx)
+		return -errno;
+	if (!pin_dir)
+		clear_pinning(tx->obj);
+	err = share_maps(dp->rx->obj, tx->obj);
+	if (!err)
+		err = nvgre_tx__load(tx);
+	if (err) {
+		nvgre_tx__destroy(tx);
+		return err;
+	}
+	dp->tx = tx;
+	dp->tc_tx_fd = bpf_program__fd(tx->progs.nvgre_tc_tx);
+	return 0;
 }
 
 int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
@@ -62,15 +104,23 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->counters_fd = bpf_map__fd(rx->maps.nv_counters);
 	dp->vsid_stats_fd = bpf_map__fd(rx->maps.nv_vsid_stats);
 	dp->vport_stats_fd = bpf_map__fd(rx->maps.nv_vport_stats);
+	dp->vport_if_fd = bpf_map__fd(rx->maps.nv_vport_if);
+	dp->ips_fd = bpf_map__fd(rx->maps.nv_ips);
 	dp->xdp_rx_fd = bpf_program__fd(rx->progs.nvgre_xdp_rx);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
-	return 0;
+	err = open_tx(dp, pin_dir);
+	if (err)
+		nvgre_dp_close(dp);
+	return err;
 }
 
 void nvgre_dp_close(struct nvgre_dp *dp)
 {
+	if (dp->tx)
+		nvgre_tx__destroy(dp->tx);
 	if (dp->rx)
 		nvgre_rx__destroy(dp->rx);
+	dp->tx = NULL;
 	dp->rx = NULL;
 }
 
@@ -154,6 +204,14 @@ int nvgre_dp_vsid_add(struct nvgre_dp *dp, __u32 vsid, __u32 flags)
 	return err;
 }
 
+int nvgre_dp_vsid_del(struct nvgre_dp *dp, __u32 vsid)
+{
+	if (bpf_map_delete_elem(dp->vsids_fd, &vsid))
+		return -errno;
+	bpf_map_delete_elem(dp->vsid_stats_fd, &vsid);
+	return 0;
+}
+
 int nvgre_dp_vsid_get(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid *out)
 {
 	return map_lookup(dp->vsids_fd, &vsid, out);
@@ -185,15 +243,51 @@ static struct nvgre_mac_key mac_key(__u32 vsid, const __u8 mac[6])
 	return k;
 }
 
+static struct nvgre_ip_key ip_key(__u32 vsid, const union nvgre_ip *ip)
+{
+	struct nvgre_ip_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.vsid = vsid;
+	k.ip = *ip;
+	return k;
+}
+
+static int ip_add(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *ip, const __u8 mac[6])
+{
+	struct nvgre_ip_key k = ip_key(vsid, ip);
+	struct nvgre_ip_mac m = {};
+
+	memcpy(m.mac, mac, 6);
+	return map_update(dp->ips_fd, &k, &m, BPF_ANY);
+}
+
+/* Remove every customer IP of (vsid, mac) from nv_ips (control path: a scan). */
+static void ips_del_mac(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+{
+	struct nvgre_ip_key k, next, *prev = NULL;
+	struct nvgre_ip_mac m;
+
+	while (!bpf_map_get_next_key(dp->ips_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.vsid == vsid && !map_lookup(dp->ips_fd, &k, &m) && !memcmp(m.mac, mac, 6)) {
+			bpf_map_delete_elem(dp->ips_fd, &k);
+			prev = NULL;	/* restart: deletion may reorder the walk */
+		}
+	}
+}
+
 int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
-		       const struct nvgre_vport *vp)
+		       const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips)
 {
 	struct nvgre_mac_key k = mac_key(vsid, mac);
 	struct nvgre_vport_stats *zero;
+	struct nvgre_vport_tx vtx;
 	struct nvgre_vsid v;
-	int err;
+	int err, i;
 
-	if (mac[0] & 1 || vp->id >= NVGRE_MAX_VPORTS)
+	if (mac[0] & 1 || vp->id >= NVGRE_MAX_VPORTS || n_ips < 0 || n_ips > NVGRE_MAX_VPORT_IPS)
 		return -EINVAL;
 	err = nvgre_dp_vsid_get(dp, vsid, &v);
 	if (err)
@@ -208,12 +302,29 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 	if (err)
 		return err;
 	err = map_update(dp->vports_fd, &k, vp, BPF_NOEXIST);
-	if (err || vp->kind != NVGRE_VPORT_NETDEV)
-		return err;
-	v.local_ifindex[v.n_local++] = vp->ifindex;
-	err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
 	if (err)
+		return err;
+	for (i = 0; i < n_ips && !err; i++)
+		err = ip_add(dp, vsid, &ips[i], mac);
+	if (!err && vp->kind == NVGRE_VPORT_NETDEV) {
+		memset(&vtx, 0, sizeof(vtx));
+		vtx.vsid = vsid;
+		vtx.id = vp->id;
+		memcpy(vtx.mac, mac, 6);
+		vtx.n_ips = n_ips;
+		memcpy(vtx.ips, ips, n_ips * sizeof(*ips));
+		err = map_update(dp->vport_if_fd, &vp->ifindex, &vtx, BPF_NOEXIST);
+		if (!err) {
+			v.local_ifindex[v.n_local++] = vp->ifindex;
+			err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
+			if (err)
+				bpf_map_delete_elem(dp->vport_if_fd, &vp->ifindex);
+		}
+	}
+	if (err) {
+		ips_del_mac(dp, vsid, mac);
 		bpf_map_delete_elem(dp->vports_fd, &k);
+	}
 	return err;
 }
 
@@ -237,8 +348,34 @@ int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 		err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
 		if (err)
 			return err;
+		bpf_map_delete_elem(dp->vport_if_fd, &vp.ifindex);
 	}
+	ips_del_mac(dp, vsid, mac);
 	return bpf_map_delete_elem(dp->vports_fd, &k) ? -errno : 0;
+}
+
+/* Add or remove pa in the VSID's head-end replication list (W-9). */
+static int remote_pa_list(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *pa, int add)
+{
+	struct nvgre_vsid v;
+	__u32 i;
+	int err = nvgre_dp_vsid_get(dp, vsid, &v);
+
+	if (err)
+		return err;
+	if (add) {
+		if (v.n_remote >= NVGRE_MAX_REMOTE_PAS)
+			return -ENOSPC;
+		v.remote_pa[v.n_remote++] = *pa;
+	} else {
+		for (i = 0; i < v.n_remote; i++)
+			if (!memcmp(&v.remote_pa[i], pa, sizeof(*pa))) {
+				v.remote_pa[i] = v.remote_pa[--v.n_remote];
+				memset(&v.remote_pa[v.n_remote], 0, sizeof(*pa));
+				break;
+			}
+	}
+	return map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
 }
 
 /* nv_vsid_pas counts the records per (VSID, PA) for the W-10 "any PA" option. */
@@ -252,28 +389,48 @@ static int vsid_pa_ref(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *pa
 	k.pa = *pa;
 	map_lookup(dp->vsid_pas_fd, &k, &n);
 	n += delta;
+	if (n == 0 || (n == 1 && delta > 0)) {
+		int err = remote_pa_list(dp, vsid, pa, n == 1);
+
+		if (err)
+			return err;
+	}
 	if (!n)
 		return bpf_map_delete_elem(dp->vsid_pas_fd, &k) ? -errno : 0;
 	return map_update(dp->vsid_pas_fd, &k, &n, BPF_ANY);
 }
 
 int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
-		       const union nvgre_ip *pa)
+		       const union nvgre_ip *ip, const union nvgre_ip *pa)
 {
 	struct nvgre_mac_key k = mac_key(vsid, mac);
-	struct nvgre_route r = { .pa = *pa };
+	struct nvgre_route r, old;
 	struct nvgre_vsid v;
 	int err;
 
+	memset(&r, 0, sizeof(r));
+	r.pa = *pa;
 	err = nvgre_dp_vsid_get(dp, vsid, &v);
 	if (err)
 		return err;
+	if (mac[0] & 1)
+		return -EINVAL;
+	if (!map_lookup(dp->routes_fd, &k, &old)) {
+		/* the same MAC again: another IP of it, at the same PA only */
+		if (memcmp(&old.pa, pa, sizeof(*pa)))
+			return -EEXIST;
+		return ip ? ip_add(dp, vsid, ip, mac) : 0;
+	}
 	err = map_update(dp->routes_fd, &k, &r, BPF_NOEXIST);
 	if (err)
 		return err;
 	err = vsid_pa_ref(dp, vsid, pa, 1);
-	if (err)
+	if (!err && ip)
+		err = ip_add(dp, vsid, ip, mac);
+	if (err) {
 		bpf_map_delete_elem(dp->routes_fd, &k);
+		ips_del_mac(dp, vsid, mac);
+	}
 	return err;
 }
 
@@ -288,6 +445,7 @@ int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 		return err;
 	if (bpf_map_delete_elem(dp->routes_fd, &k))
 		return -errno;
+	ips_del_mac(dp, vsid, mac);
 	return vsid_pa_ref(dp, vsid, &r.pa, -1);
 }
 

@@ -13,6 +13,7 @@
 #include <nvgre/reasons.h>
 
 struct nvgre_rx;
+struct nvgre_tx;
 
 /* Not in Debian's 6.1 uapi headers (the kernel has them): from uapi/linux/bpf.h. */
 #define NVGRE_ADJ_ROOM_DECAP_L3_IPV4	(1ULL << 7)
@@ -20,9 +21,11 @@ struct nvgre_rx;
 
 struct nvgre_dp {
 	struct nvgre_rx *rx;
+	struct nvgre_tx *tx;
 	int config_fd, rss_fd, vsids_fd, vports_fd, routes_fd, vsid_pas_fd;
 	int xsks_fd, drops_fd, counters_fd, vsid_stats_fd, vport_stats_fd;
-	int xdp_rx_fd, tc_rx_fd;
+	int vport_if_fd, ips_fd;
+	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
 };
 
@@ -52,12 +55,24 @@ int nvgre_dp_vsid_add(struct nvgre_dp *dp, __u32 vsid, __u32 flags);
 int nvgre_dp_vsid_set_default_vport(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 int nvgre_dp_vsid_get(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid *out);
 
+int nvgre_dp_vsid_del(struct nvgre_dp *dp, __u32 vsid);
+
+/*
+ * A vport with its own addresses ips[0..n_ips): they are what it may send
+ * from (anti-spoofing) and what the ARP/ND proxy answers for it.  A netdev
+ * vport's transmit program must be attached to vp->ifindex by the caller.
+ */
 int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
-		       const struct nvgre_vport *vp);
+		       const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips);
 int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 
+/*
+ * Lookup record (VSID, MAC [, IP]) -> PA.  Adding the same MAC again with
+ * the same PA and another IP adds that IP; another PA is -EEXIST.
+ * route_del removes the MAC with all its IPs.
+ */
 int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
-		       const union nvgre_ip *pa);
+		       const union nvgre_ip *ip, const union nvgre_ip *pa);
 int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 
 /* Counters summed over CPUs. */

@@ -275,7 +275,8 @@ static void e_udp0_v4(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 4; s->i
 	s->inner_dst = "192.0.2.1"; s->udp_zero_csum = 1; }
 static void e_udp0_v6(struct pkt_spec *s) { s->l4 = 17; s->inner_ipver = 6;
 	s->inner_src = "2001:db8:1::2"; s->inner_dst = "2001:db8:1::1"; s->udp_zero_csum = 1; }
-static void e_arp(struct pkt_spec *s) { s->inner_ipver = 0; s->l4 = 0; }
+static void e_arp(struct pkt_spec *s) { s->inner_ipver = 0; s->l4 = 0;
+	s->inner_src = "192.0.2.2"; s->inner_dst = "192.0.2.1"; }
 static void e_tiny(struct pkt_spec *s) { e_arp(s); s->inner_ethertype = 0x88b5; s->payload = 16; }
 static void e_bcast(struct pkt_spec *s) { memset(s->inner_dmac, 0xff, 6); }
 static void e_mcast6(struct pkt_spec *s) { memcpy(s->inner_dmac, (__u8[]){0x33, 0x33, 0, 0, 0, 1}, 6); }
@@ -670,7 +671,7 @@ static void test_xsk_steering(void)
 	}
 
 	/* VMMQ: a vport with 4 queues at slot 1 uses index (1*4 + hash%4)*R + rxq. */
-	nvgre_dp_vport_add(&env.dp, T_VSID_B, mac_q4, &vp);
+	nvgre_dp_vport_add(&env.dp, T_VSID_B, mac_q4, &vp, NULL, 0);
 	pkt_spec_default(&s);
 	e_xsk(&s);
 	memcpy(s.inner_dmac, mac_q4, 6);

@@ -60,7 +60,7 @@ static int add_vport(struct testenv *env, __u32 vsid, const __u8 *mac, __u32 id,
 {
 	struct nvgre_vport vp = { .id = id, .kind = kind, .ifindex = ifindex, .queues = 1 };
 
-	return nvgre_dp_vport_add(&env->dp, vsid, mac, &vp);
+	return nvgre_dp_vport_add(&env->dp, vsid, mac, &vp, NULL, 0);
 }
 
 static int add_route(struct testenv *env, __u32 vsid, const __u8 *mac, const char *pa)
@@ -69,7 +69,7 @@ static int add_route(struct testenv *env, __u32 vsid, const __u8 *mac, const cha
 
 	if (nvgre_ip_parse(pa, &ip))
 		return -EINVAL;
-	return nvgre_dp_route_add(&env->dp, vsid, mac, &ip);
+	return nvgre_dp_route_add(&env->dp, vsid, mac, NULL, &ip);
 }
 
 int testenv_init(struct testenv *env)
@@ -83,13 +83,20 @@ int testenv_init(struct testenv *env)
 		perror("unshare(CLONE_NEWNET)");
 		return -errno;
 	}
+	/* nvt0/nvt1: vport A1 and the AF_XDP socket; one veth per other vport. */
 	if (sh("ip link set lo up") ||
 	    sh("ip link add nvt0 type veth peer name nvt1") ||
-	    sh("ip link set nvt0 up && ip link set nvt1 up"))
+	    sh("ip link add vpa2 type veth peer name vpa2p") ||
+	    sh("ip link add vpc1 type veth peer name vpc1p") ||
+	    sh("ip link add vpd1 type veth peer name vpd1p") ||
+	    sh("for d in nvt0 nvt1 vpa2 vpa2p vpc1 vpc1p vpd1 vpd1p; do ip link set $d up; done"))
 		return -1;
 	env->nvt0_ifindex = if_nametoindex("nvt0");
 	env->nvt1_ifindex = if_nametoindex("nvt1");
 	env->lo_ifindex = if_nametoindex("lo");
+	env->a2_ifindex = if_nametoindex("vpa2");
+	env->c1_ifindex = if_nametoindex("vpc1");
+	env->d1_ifindex = if_nametoindex("vpd1");
 
 	err = nvgre_dp_open(dp, NULL);
 	if (err) {
@@ -102,10 +109,10 @@ int testenv_init(struct testenv *env)
 	      nvgre_dp_vsid_add(dp, T_VSID_C, NVGRE_VSID_F_ANY_PA) ?:
 	      nvgre_dp_vsid_add(dp, T_VSID_D, 0) ?:
 	      add_vport(env, T_VSID_A, T_MAC_VPORT_A1, T_ID_A1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
-	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->lo_ifindex) ?:
+	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->a2_ifindex) ?:
 	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, 0) ?:
-	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
-	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
+	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->c1_ifindex) ?:
+	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->d1_ifindex) ?:
 	      nvgre_dp_vsid_set_default_vport(dp, T_VSID_D, T_MAC_VPORT_D1) ?:
 	      add_route(env, T_VSID_A, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
 	      add_route(env, T_VSID_A, T_MAC_REMOTE6, T_PA_REMOTE6) ?:

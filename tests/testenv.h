@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include "datapath.h"
 
-/* VSID A: two netdev vports (A1 on veth nvt0, A2 on lo) and lookup records
+/* VSID A: two netdev vports (A1 on veth nvt0, A2 on vpa2) and lookup records
  * for a remote IPv4 host and a remote IPv6 host. */
 #define T_VSID_A	0x001234
 /* VSID B: one xsk vport (slot 0, one queue), same remote records. */
@@ -38,6 +38,7 @@ enum { T_ID_A1 = 1, T_ID_A2, T_ID_B1, T_ID_C1, T_ID_D1 };
 struct testenv {
 	struct nvgre_dp dp;
 	int nvt0_ifindex, nvt1_ifindex, lo_ifindex;
+	int a2_ifindex, c1_ifindex, d1_ifindex;	/* host sides of vports A2, C1, D1 */
 };
 
 /* Enter a private netns, create veth nvt0/nvt1, load and configure. */

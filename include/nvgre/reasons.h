@@ -35,7 +35,8 @@
 	X(FIB_FAILED,		"fib-lookup-failed")			\
 	X(GSO_UNSUPPORTED,	"gso-unsupported")	/* LSO-4 */		\
 	X(TOO_BIG,		"too-big")		/* W-7 */		\
-	X(ENCAP_FAILED,		"encap-failed")		/* kernel refused adjust */
+	X(ENCAP_FAILED,		"encap-failed")		/* kernel refused adjust */ \
+	X(REPLICA_FAMILY,	"replica-other-family")	/* W-9 copy to a PA of the other family */
 
 #define NVGRE_REASON_ENUM(name, str) NVGRE_DROP_##name,
 enum nvgre_drop_reason {

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVGRE transmit: TC ingress on the host side of each netdev vport, i.e.
+ * every frame a tenant sends.  Anti-spoofing, then ARP/ND proxy, local
+ * delivery, head-end replication or encapsulation towards the provider
+ * address of the lookup record (SPEC W-*, CSUM-TX-*, LSO-4).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "tx_proxy.bpf.h"
+#include "tx_encap.bpf.h"
+#include "tx_icmp.bpf.h"
+
+#define NV_TX_PULL	128	/* Ethernet + IPv6 + ND fits */
+
+/* Encapsulate towards pa and send (last copy) or clone (replication). */
+static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state *st,
+					 const union nvgre_ip *pa)
+{
+	int v4 = nvgre_ip_is_v4(pa);
+	const union nvgre_ip *src = tx_local_pa(st, v4);
+	struct tx_route rt = {};
+	__u32 mtu = 0;
+	int err, gso = skb->gso_size != 0;
+
+	if (!src)
+		return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
+	err = tx_size_ok(skb, st, tx_overhead(pa), &mtu);
+	if (err == NVGRE_DROP_TOO_BIG)
+		return tx_too_big(skb, st, mtu - tx_overhead(pa) + NV_ETH_HLEN);
+	if (err)
+		return tx_drop(st, err);
+	err = tx_fib(skb, st, src, pa, v4, &rt);
+	if (!err && rt.no_neigh && st->proto != NV_ETH_P_IP && st->proto != NV_ETH_P_IPV6)
+		err = NVGRE_DROP_FIB_FAILED;	/* neighbour resolution needs an IP skb */
+	if (!err)
+		err = tx_encap(skb, st, pa, &rt);
+	if (err)
+		return tx_drop(st, err);
+
+	count(NVGRE_CNT_TX_ENCAP);
+	if (gso)
+		count(NVGRE_CNT_TX_GSO);
+	if (st->vstats)
+		st->vstats->tx_encapsulated += 1;
+	if (rt.no_neigh)
+		return bpf_redirect_neigh(rt.ifindex, &rt.nh, sizeof(rt.nh), 0);
+	return bpf_redirect(rt.ifindex, 0);
+}
+
+/*
+ * W-9: a copy to every other local netdev vport of the VSID, then one
+ * NVGRE copy per remote PA.  Copies after the first rewrite the outer
+ * destination (and MACs) in place; a PA of the other family than the
+ * first cannot be reached that way and is counted, not sent.
+ */
+static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *st)
+{
+	struct nvgre_vsid *vs = st->vsid;
+	__u32 n = vs->n_remote, first_v4, i;
+	int ret;
+
+	for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
+		if (i >= vs->n_local)
+			break;
+		if (vs->local_ifindex[i] == skb->ifindex)
+			continue;
+		if (!bpf_clone_redirect(skb, vs->local_ifindex[i], 0)) {
+			count(NVGRE_CNT_TX_REPLICA);
+			if (st->vstats)
+				st->vstats->tx_replicated += 1;
+		}
+	}
+	if (!n)
+		return TC_ACT_SHOT;	/* all copies were local (or there were none) */
+	if (n > NVGRE_MAX_REMOTE_PAS)
+		n = NVGRE_MAX_REMOTE_PAS;
+	if (n == 1)
+		return tx_send_encap(skb, st, &vs->remote_pa[0]);
+
+	/* Encapsulate once towards the first PA, clone, then retarget. */
+	first_v4 = nvgre_ip_is_v4(&vs->remote_pa[0]);
+	{
+		const union nvgre_ip *src = tx_local_pa(st, first_v4);
+		struct tx_route rt = {};
+		int err;
+
+		if (!src)
+			return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
+		err = tx_fib(skb, st, src, &vs->remote_pa[0], first_v4, &rt);
+		if (!err)
+			err = tx_encap(skb, st, &vs->remote_pa[0], &rt);
+		if (err)
+			return tx_drop(st, err);
+	}
+	ret = TC_ACT_SHOT;
+	for (i = 0; i < NVGRE_MAX_REMOTE_PAS; i++) {
+		const union nvgre_ip *pa = &vs->remote_pa[i & (NVGRE_MAX_REMOTE_PAS - 1)];
+		const union nvgre_ip *src = tx_local_pa(st, first_v4);
+		struct tx_route rt = {};
+		__u32 daddr_off;
+
+		if (i >= n)
+			break;
+		if (nvgre_ip_is_v4(pa) != first_v4) {
+			tx_drop(st, NVGRE_DROP_REPLICA_FAMILY);
+			continue;
+		}
+		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || rt.no_neigh) {
+			tx_drop(st, NVGRE_DROP_FIB_FAILED);
+			continue;
+		}
+		/* outer MACs and destination address */
+		bpf_skb_store_bytes(skb, 0, rt.dmac, 6, 0);
+		bpf_skb_store_bytes(skb, 6, rt.smac, 6, 0);
+		if (first_v4) {
+			__be32 old = 0;
+
+			daddr_off = NV_ETH_HLEN + offsetof(struct nv_iphdr, daddr);
+			bpf_skb_load_bytes(skb, daddr_off, &old, 4);
+			bpf_skb_store_bytes(skb, daddr_off, &pa->w[3], 4, 0);
+			bpf_l3_csum_replace(skb, NV_ETH_HLEN + offsetof(struct nv_iphdr, check),
+					    old, pa->w[3], 4);
+		} else {
+			daddr_off = NV_ETH_HLEN + offsetof(struct nv_ipv6hdr, daddr);
+			bpf_skb_store_bytes(skb, daddr_off, pa->b, 16, 0);
+		}
+		if (!bpf_clone_redirect(skb, rt.ifindex, 0)) {
+			count(NVGRE_CNT_TX_REPLICA);
+			count(NVGRE_CNT_TX_ENCAP);
+			if (st->vstats) {
+				st->vstats->tx_replicated += 1;
+				st->vstats->tx_encapsulated += 1;
+			}
+		}
+	}
+	return ret;
+}
+
+SEC("tc")
+int nvgre_tc_tx(struct __sk_buff *skb)
+{
+	struct tx_state st = {};
+	struct nvgre_mac_key dkey = {};
+	struct nvgre_vport *local;
+	struct nvgre_route *route;
+	const struct nv_ethhdr *eth;
+	void *data, *end;
+	__u32 ifindex = skb->ifindex, vsid;
+
+	st.cfg = dp_config();
+	if (!st.cfg)
+		return TC_ACT_SHOT;	/* a vport device with no data path: nothing leaves */
+	st.vp = bpf_map_lookup_elem(&nv_vport_if, &ifindex);
+	if (!st.vp)
+		return tx_drop(&st, NVGRE_DROP_NOT_VPORT);
+	vsid = st.vp->vsid;
+	st.vstats = bpf_map_lookup_elem(&nv_vsid_stats, &vsid);
+	count(NVGRE_CNT_TX_PACKETS);
+	if (st.vstats) {
+		st.vstats->tx_packets += 1;
+		st.vstats->tx_bytes += skb->len;
+	}
+	{
+		__u32 id = st.vp->id;
+		struct nvgre_vport_stats *vps = bpf_map_lookup_elem(&nv_vport_stats, &id);
+
+		if (vps) {
+			vps->tx_packets += 1;
+			vps->tx_bytes += skb->len;
+		}
+	}
+	st.vsid = bpf_map_lookup_elem(&nv_vsids, &vsid);
+	if (!st.vsid)
+		return tx_drop(&st, NVGRE_DROP_UNKNOWN_VSID);
+	if (skb->vlan_present)
+		return tx_drop(&st, NVGRE_DROP_TAGGED);
+
+	bpf_skb_pull_data(skb, skb->len < NV_TX_PULL ? skb->len : NV_TX_PULL);
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = NV_HDR(struct nv_ethhdr, data, end, 0);
+	if (!eth)
+		return tx_drop(&st, NVGRE_DROP_TRUNCATED);
+	st.proto = nv_ntohs(eth->proto);
+	if (st.proto == NV_ETH_P_8021Q || st.proto == NV_ETH_P_8021AD)
+		return tx_drop(&st, NVGRE_DROP_TAGGED);
+	if (!mac_equal(eth->src, st.vp->mac))
+		return tx_drop(&st, NVGRE_DROP_SPOOF_MAC);
+	dkey.vsid = vsid;
+	__builtin_memcpy(dkey.mac, eth->dst, 6);
+
+	if (st.proto == NV_ETH_P_IP) {
+		const struct nv_iphdr *ip = NV_HDR(struct nv_iphdr, data, end, NV_ETH_HLEN);
+		union nvgre_ip src;
+
+		if (!ip)
+			return tx_drop(&st, NVGRE_DROP_TRUNCATED);
+		nvgre_ip_set_v4(&src, ip->saddr);
+		if (!vport_owns_ip(st.vp, &src))
+			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
+		st.tos = ip->tos;
+		st.l4 = ip->protocol;
+	} else if (st.proto == NV_ETH_P_IPV6) {
+		const struct nv_ipv6hdr *ip6 = NV_HDR(struct nv_ipv6hdr, data, end, NV_ETH_HLEN);
+		const struct nv_icmp6_nd *nd;
+		union nvgre_ip src, target;
+
+		if (!ip6)
+			return tx_drop(&st, NVGRE_DROP_TRUNCATED);
+		nv_copy_ip6(&src, ip6->saddr);
+		if (!ipv6_src_always_ok(&src) && !vport_owns_ip(st.vp, &src))
+			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
+		st.tos = nv_ipv6_tclass(ip6);
+		st.l4 = ip6->nexthdr;
+		nd = NV_HDR(struct nv_icmp6_nd, data, end, NV_ETH_HLEN + sizeof(*ip6));
+		if (st.l4 == NV_IPPROTO_ICMPV6 && nd) {
+			nv_copy_ip6(&target, nd->target);
+			if (nd->type == NV_ND_NA && !vport_owns_ip(st.vp, &target))
+				return tx_drop(&st, NVGRE_DROP_SPOOF_ARP);
+			if (nd->type == NV_ND_NS && !ipv6_unspecified(&src)) {
+				/* not DAD (source ::): answer if we know the target */
+				struct nvgre_ip_mac *m = proxy_lookup(vsid, &target);
+				__u8 smac[6];
+
+				if (m) {
+					__builtin_memcpy(smac, eth->src, 6);
+					return proxy_nd_reply(skb, &st, smac, &src, &target, m->mac);
+				}
+			}
+		}
+	} else if (st.proto == NV_ETH_P_ARP) {
+		const struct nv_arphdr *arp = NV_HDR(struct nv_arphdr, data, end, NV_ETH_HLEN);
+		union nvgre_ip spa, tpa;
+		struct nv_arphdr req;
+
+		if (!arp)
+			return tx_drop(&st, NVGRE_DROP_TRUNCATED);
+		__builtin_memcpy(&req, arp, sizeof(req));
+		nvgre_ip_set_v4(&spa, *(__be32 *)req.spa);
+		nvgre_ip_set_v4(&tpa, *(__be32 *)req.tpa);
+		if (!mac_equal(req.sha, st.vp->mac) ||
+		    (spa.w[3] && !vport_owns_ip(st.vp, &spa)))
+			return tx_drop(&st, NVGRE_DROP_SPOOF_ARP);
+		if (req.op == nv_htons(NV_ARPOP_REQUEST) && spa.w[3] != tpa.w[3]) {
+			struct nvgre_ip_mac *m = proxy_lookup(vsid, &tpa);
+
+			if (m)
+				return proxy_arp_reply(skb, &st, &req, m->mac);
+		}
+	}
+
+	st.hash = bpf_get_hash_recalc(skb);
+	if (dkey.mac[0] & 1)
+		return tx_replicate(skb, &st);
+
+	/* Same host, same VSID: straight to the vport, no encapsulation. */
+	local = bpf_map_lookup_elem(&nv_vports, &dkey);
+	if (local) {
+		if (local->kind != NVGRE_VPORT_NETDEV)
+			return tx_drop(&st, NVGRE_DROP_SW_CHANNEL);
+		count(NVGRE_CNT_TX_LOCAL);
+		count_vport_rx(local, skb->len);
+		return bpf_redirect(local->ifindex, 0);
+	}
+	route = bpf_map_lookup_elem(&nv_routes, &dkey);
+	if (!route)
+		return tx_drop(&st, NVGRE_DROP_UNKNOWN_DST);
+	return tx_send_encap(skb, &st, &route->pa);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -31,8 +31,9 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 	if (err)
 		return tx_drop(st, err);
 	err = tx_fib(skb, st, src, pa, v4, &rt);
-	if (!err && rt.no_neigh && st->proto != NV_ETH_P_IP && st->proto != NV_ETH_P_IPV6)
-		err = NVGRE_DROP_FIB_FAILED;	/* neighbour resolution needs an IP skb */
+	if (!err && rt.mode != TX_ROUTE_DIRECT &&
+	    st->proto != NV_ETH_P_IP && st->proto != NV_ETH_P_IPV6)
+		err = NVGRE_DROP_FIB_FAILED;	/* redirect_neigh needs an IP skb */
 	if (!err)
 		err = tx_encap(skb, st, pa, &rt);
 	if (err)
@@ -43,8 +44,10 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 		count(NVGRE_CNT_TX_GSO);
 	if (st->vstats)
 		st->vstats->tx_encapsulated += 1;
-	if (rt.no_neigh)
+	if (rt.mode == TX_ROUTE_NEIGH)
 		return bpf_redirect_neigh(rt.ifindex, &rt.nh, sizeof(rt.nh), 0);
+	if (rt.mode == TX_ROUTE_KERNEL)
+		return bpf_redirect_neigh(rt.ifindex, NULL, 0, 0);
 	return bpf_redirect(rt.ifindex, 0);
 }
 
@@ -106,7 +109,7 @@ static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *
 			tx_drop(st, NVGRE_DROP_REPLICA_FAMILY);
 			continue;
 		}
-		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || rt.no_neigh) {
+		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || rt.mode != TX_ROUTE_DIRECT) {
 			tx_drop(st, NVGRE_DROP_FIB_FAILED);
 			continue;
 		}

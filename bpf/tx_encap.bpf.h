@@ -31,9 +31,16 @@ struct tx_hdr6 {
 } __attribute__((packed));
 
 /* Where an encapsulated frame goes: the FIB's answer for the outer header. */
+enum tx_route_mode {
+	TX_ROUTE_DIRECT,	/* MACs known: bpf_redirect */
+	TX_ROUTE_NEIGH,		/* next hop known, its MAC not: bpf_redirect_neigh(nh) */
+	TX_ROUTE_KERNEL,	/* FIB helper declined (forwarding off on the underlay):
+				 * bpf_redirect_neigh does an output route lookup itself */
+};
+
 struct tx_route {
 	__u32 ifindex;
-	int   no_neigh;		/* next hop known, its MAC not: bpf_redirect_neigh */
+	enum tx_route_mode mode;
 	__u8  smac[6], dmac[6];
 	struct bpf_redir_neigh nh;
 };
@@ -70,10 +77,17 @@ static __always_inline int tx_fib(struct __sk_buff *skb, struct tx_state *st,
 		__builtin_memcpy(fib.ipv6_dst, dst->w, 16);
 	}
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+	if (rc == BPF_FIB_LKUP_RET_FWD_DISABLED) {
+		/* bpf_fib_lookup wants forwarding on; the kernel's own output
+		 * route lookup in bpf_redirect_neigh does not. */
+		rt->ifindex = st->cfg->underlay_ifindex;
+		rt->mode = TX_ROUTE_KERNEL;
+		return 0;
+	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return NVGRE_DROP_FIB_FAILED;
 	rt->ifindex = fib.ifindex;
-	rt->no_neigh = rc == BPF_FIB_LKUP_RET_NO_NEIGH;
+	rt->mode = rc == BPF_FIB_LKUP_RET_NO_NEIGH ? TX_ROUTE_NEIGH : TX_ROUTE_DIRECT;
 	__builtin_memcpy(rt->smac, fib.smac, 6);
 	__builtin_memcpy(rt->dmac, fib.dmac, 6);
 	rt->nh.nh_family = fib.family;

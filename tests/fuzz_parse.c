@@ -13,9 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The shared headers read packet headers through struct pointers at any
+ * alignment, as the kernel does (BPF and x86 allow it).  Behind a 14-byte
+ * Ethernet header either the outer or the inner IP header is misaligned
+ * whatever the buffer address, so UBSan's alignment check would stop every
+ * run at the first frame.  It is switched off for those headers only (a
+ * known, reported issue); -DFUZZ_CHECK_ALIGNMENT turns it back on.
+ */
+#ifndef FUZZ_CHECK_ALIGNMENT
+#pragma clang attribute push(__attribute__((no_sanitize("alignment"))), apply_to = function)
+#endif
 #include <nvgre/parse.h>
 #include <nvgre/csum.h>
 #include <nvgre/rss.h>
+#ifndef FUZZ_CHECK_ALIGNMENT
+#pragma clang attribute pop
+#endif
 
 #define CHECK(cond)				\
 	do {					\

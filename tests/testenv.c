@@ -52,24 +52,37 @@ int testenv_reset_config(struct testenv *env)
 	struct nvgre_config cfg;
 
 	nvgre_config_defaults(&cfg);
+	cfg.underlay_ifindex = env->und0_ifindex;
+	nvgre_ip_parse(T_PA_LOCAL4, &cfg.pa4);
+	nvgre_ip_parse(T_PA_LOCAL6, &cfg.pa6);
 	return nvgre_dp_set_config(&env->dp, &cfg);
 }
 
+/* A vport with up to two addresses (NULL: none). */
 static int add_vport(struct testenv *env, __u32 vsid, const __u8 *mac, __u32 id, int kind,
-		     __u32 ifindex)
+		     __u32 ifindex, const char *ip4, const char *ip6)
 {
 	struct nvgre_vport vp = { .id = id, .kind = kind, .ifindex = ifindex, .queues = 1 };
+	union nvgre_ip ips[2];
+	int n = 0;
 
-	return nvgre_dp_vport_add(&env->dp, vsid, mac, &vp, NULL, 0);
+	if (ip4 && !nvgre_ip_parse(ip4, &ips[n]))
+		n++;
+	if (ip6 && !nvgre_ip_parse(ip6, &ips[n]))
+		n++;
+	return nvgre_dp_vport_add(&env->dp, vsid, mac, &vp, ips, n);
 }
 
-static int add_route(struct testenv *env, __u32 vsid, const __u8 *mac, const char *pa)
+/* A lookup record with an IPv4 and an IPv6 customer address. */
+static int add_route(struct testenv *env, __u32 vsid, const __u8 *mac, const char *pa,
+		     const char *ip4, const char *ip6)
 {
-	union nvgre_ip ip;
+	union nvgre_ip p, i4, i6;
 
-	if (nvgre_ip_parse(pa, &ip))
+	if (nvgre_ip_parse(pa, &p) || nvgre_ip_parse(ip4, &i4) || nvgre_ip_parse(ip6, &i6))
 		return -EINVAL;
-	return nvgre_dp_route_add(&env->dp, vsid, mac, NULL, &ip);
+	return nvgre_dp_route_add(&env->dp, vsid, mac, &i4, &p) ?:
+	       nvgre_dp_route_add(&env->dp, vsid, mac, &i6, &p);
 }
 
 int testenv_init(struct testenv *env)
@@ -89,8 +102,16 @@ int testenv_init(struct testenv *env)
 	    sh("ip link add vpa2 type veth peer name vpa2p") ||
 	    sh("ip link add vpc1 type veth peer name vpc1p") ||
 	    sh("ip link add vpd1 type veth peer name vpd1p") ||
-	    sh("for d in nvt0 nvt1 vpa2 vpa2p vpc1 vpc1p vpd1 vpd1p; do ip link set $d up; done"))
+	    sh("ip link add und0 type veth peer name und1") ||
+	    sh("for d in nvt0 nvt1 vpa2 vpa2p vpc1 vpc1p vpd1 vpd1p und0 und1; do ip link set $d up; done") ||
+	    /* the underlay: our PAs, the remote PAs' MAC known, 198.18.0.3 unresolved */
+	    sh("ip link set und0 address " T_UNDERLAY_MAC_LOCAL) ||
+	    sh("ip addr add " T_PA_LOCAL4 "/24 dev und0") ||
+	    sh("ip addr add " T_PA_LOCAL6 "/64 dev und0 nodad") ||
+	    sh("ip neigh add " T_PA_REMOTE4 " lladdr " T_UNDERLAY_MAC_REMOTE " dev und0 nud permanent") ||
+	    sh("ip neigh add " T_PA_REMOTE6 " lladdr " T_UNDERLAY_MAC_REMOTE " dev und0 nud permanent"))
 		return -1;
+	env->und0_ifindex = if_nametoindex("und0");
 	env->nvt0_ifindex = if_nametoindex("nvt0");
 	env->nvt1_ifindex = if_nametoindex("nvt1");
 	env->lo_ifindex = if_nametoindex("lo");
@@ -108,19 +129,23 @@ int testenv_init(struct testenv *env)
 	      nvgre_dp_vsid_add(dp, T_VSID_B, 0) ?:
 	      nvgre_dp_vsid_add(dp, T_VSID_C, NVGRE_VSID_F_ANY_PA) ?:
 	      nvgre_dp_vsid_add(dp, T_VSID_D, 0) ?:
-	      add_vport(env, T_VSID_A, T_MAC_VPORT_A1, T_ID_A1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex) ?:
-	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->a2_ifindex) ?:
-	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, 0) ?:
-	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->c1_ifindex) ?:
-	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->d1_ifindex) ?:
+	      add_vport(env, T_VSID_A, T_MAC_VPORT_A1, T_ID_A1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex,
+			T_IP4_A1, T_IP6_A1) ?:
+	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->a2_ifindex,
+			T_IP4_A2, T_IP6_A2) ?:
+	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, 0, NULL, NULL) ?:
+	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->c1_ifindex,
+			NULL, NULL) ?:
+	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->d1_ifindex,
+			NULL, NULL) ?:
 	      nvgre_dp_vsid_set_default_vport(dp, T_VSID_D, T_MAC_VPORT_D1) ?:
-	      add_route(env, T_VSID_A, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
-	      add_route(env, T_VSID_A, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
-	      add_route(env, T_VSID_B, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
-	      add_route(env, T_VSID_B, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
-	      add_route(env, T_VSID_C, T_MAC_REMOTE4, T_PA_REMOTE4) ?:
-	      add_route(env, T_VSID_C, T_MAC_REMOTE6, T_PA_REMOTE6) ?:
-	      add_route(env, T_VSID_D, T_MAC_REMOTE4, T_PA_REMOTE4);
+	      add_route(env, T_VSID_A, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4) ?:
+	      add_route(env, T_VSID_A, T_MAC_REMOTE6, T_PA_REMOTE6, T_IP4_REMOTE6, T_IP6_REMOTE6) ?:
+	      add_route(env, T_VSID_B, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4) ?:
+	      add_route(env, T_VSID_B, T_MAC_REMOTE6, T_PA_REMOTE6, T_IP4_REMOTE6, T_IP6_REMOTE6) ?:
+	      add_route(env, T_VSID_C, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4) ?:
+	      add_route(env, T_VSID_C, T_MAC_REMOTE6, T_PA_REMOTE6, T_IP4_REMOTE6, T_IP6_REMOTE6) ?:
+	      add_route(env, T_VSID_D, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4);
 	if (err)
 		fprintf(stderr, "testenv: configuring the maps failed: %s\n", strerror(-err));
 	return err;
@@ -154,18 +179,32 @@ int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
 	return 0;
 }
 
-int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
-		   size_t *out_len, __u32 *retval)
+static int run_tc(int prog_fd, int ifindex, const void *in, size_t len, void *out,
+		  size_t *out_len, __u32 *retval)
 {
+	struct __sk_buff ctx = { .ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = in, .data_size_in = len,
 		    .data_out = out, .data_size_out = PKT_MAX,
+		    .ctx_in = ifindex ? &ctx : NULL, .ctx_size_in = ifindex ? sizeof(ctx) : 0,
 		    .repeat = 1);
-	int err = bpf_prog_test_run_opts(env->dp.tc_rx_fd, &opts);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
 	if (err)
 		return -errno;
 	*out_len = opts.data_size_out;
 	*retval = opts.retval;
 	return 0;
+}
+
+int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
+		   size_t *out_len, __u32 *retval)
+{
+	return run_tc(env->dp.tc_rx_fd, 0, in, len, out, out_len, retval);
+}
+
+int testenv_run_tx(struct testenv *env, int ifindex, const void *in, size_t len, void *out,
+		   size_t *out_len, __u32 *retval)
+{
+	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval);
 }

@@ -28,6 +28,22 @@
 #define T_PA_REMOTE6	"2001:db8:ffff::2"
 #define T_PA_OTHER6	"2001:db8:ffff::3"
 
+/* Customer addresses: vports A1, A2 are local; REMOTE4/REMOTE6 are the MACs
+ * of lookup records at PA_REMOTE4 / PA_REMOTE6, each with both families. */
+#define T_IP4_A1	"192.0.2.1"
+#define T_IP6_A1	"2001:db8:1::1"
+#define T_IP4_A2	"192.0.2.3"
+#define T_IP6_A2	"2001:db8:1::3"
+#define T_IP4_REMOTE4	"192.0.2.2"
+#define T_IP6_REMOTE4	"2001:db8:1::2"
+#define T_IP4_REMOTE6	"192.0.2.6"
+#define T_IP6_REMOTE6	"2001:db8:1::6"
+
+/* Underlay veth und0 (PA_LOCAL4/6, this MAC); the remote PAs resolve to
+ * UNDERLAY_MAC_REMOTE; PA_OTHER4/6 are on-link but unresolved. */
+#define T_UNDERLAY_MAC_LOCAL	"02:00:00:ee:00:01"
+#define T_UNDERLAY_MAC_REMOTE	"02:00:00:ee:00:02"
+
 extern const __u8 T_MAC_VPORT_A1[6], T_MAC_VPORT_A2[6], T_MAC_VPORT_B1[6];
 extern const __u8 T_MAC_VPORT_C1[6], T_MAC_VPORT_D1[6];
 extern const __u8 T_MAC_REMOTE4[6], T_MAC_REMOTE6[6], T_MAC_UNKNOWN[6];
@@ -39,6 +55,7 @@ struct testenv {
 	struct nvgre_dp dp;
 	int nvt0_ifindex, nvt1_ifindex, lo_ifindex;
 	int a2_ifindex, c1_ifindex, d1_ifindex;	/* host sides of vports A2, C1, D1 */
+	int und0_ifindex;				/* the underlay */
 };
 
 /* Enter a private netns, create veth nvt0/nvt1, load and configure. */
@@ -52,6 +69,10 @@ int testenv_reset_config(struct testenv *env);
 int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
 		    size_t *out_len, __u32 *retval, __u32 *meta_len);
 int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
+		   size_t *out_len, __u32 *retval);
+
+/* The transmit program, as if the vport on ifindex had sent the frame. */
+int testenv_run_tx(struct testenv *env, int ifindex, const void *in, size_t len, void *out,
 		   size_t *out_len, __u32 *retval);
 
 struct pkt_spec;

@@ -227,7 +227,8 @@ static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_
 
 	/* ST-2: with the master switch off RSS sees only what a plain NIC sees. */
 	if (!master || nvgre_offload_on(st->offload, NVGRE_OFF_RSS)) {
-		rx_rss(pkt, master && !(pkt->flags & NV_PKT_HDR_LIMIT), &rss);
+		/* RSS-2: with L4 beyond the limit the inner 2-tuple still applies. */
+		rx_rss(pkt, master, &rss);
 		st->hash = rss.hash;
 		st->hash_type = rss.type;
 	}

@@ -30,18 +30,24 @@ esac
 [ -d "$root/tests/corpus/parse" ] || fail "seed corpus tests/corpus/parse missing"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvgre-fuzz.XXXXXX") || fail "mktemp failed"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+pid=
+# On a signal stop the fuzzer first; the EXIT trap then removes its files.
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait; rm -rf "$tmp"' EXIT
+trap 'echo "not ok 1 - $name: interrupted"; echo "1..1"; exit 130' INT TERM
 mkdir "$tmp/corpus" "$tmp/artifacts"
 cp "$root/tests/corpus/parse/"* "$tmp/corpus/"
 
 # UBSan only reports by default; make it stop so libFuzzer keeps the input.
+# In the background, because bash defers traps while a foreground job runs.
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 ASAN_OPTIONS=detect_leaks=1 \
 	"$bin" -max_total_time="$secs" -timeout=10 -max_len=2048 \
 	-print_final_stats=1 -artifact_prefix="$tmp/artifacts/" \
-	"$tmp/corpus" >"$tmp/log" 2>&1
+	"$tmp/corpus" >"$tmp/log" 2>&1 &
+pid=$!
+wait "$pid"
 rc=$?
+pid=
 
 runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$tmp/log" | tail -1)
 runs=${runs:-0}
@@ -62,7 +68,14 @@ for f in $crashes; do
 			echo "# kept in $FUZZ_KEEP/$(basename "$f")"
 	fi
 done
-echo "# fuzzer output (last 40 lines):"
-tail -n 40 "$tmp/log" | sed 's/^/# /'
+# The start of the sanitizer report (error and stack), else the log's tail.
+if grep -qE 'ERROR: |runtime error|deadly signal' "$tmp/log"; then
+	echo "# fuzzer report:"
+	awk '/ERROR: |runtime error|deadly signal/ { on = 1 }
+	     on && n++ < 40 { print } on && /^SUMMARY/ { exit }' "$tmp/log" | sed 's/^/# /'
+else
+	echo "# fuzzer output (last 20 lines):"
+	tail -n 20 "$tmp/log" | sed 's/^/# /'
+fi
 echo "1..1"
 exit 1

@@ -78,6 +78,9 @@ NV_INLINE int nv_csum_range(const void *data, const void *end, __u32 off, __u32 
 	__u32 s = *sum;
 	int i;
 
+	/* Offsets are masked below for the verifier: never let them wrap. */
+	if (off + len > NV_CSUM_OFF_MASK + 1 || len > NV_CSUM_CHUNK * (NV_CSUM_MAX_CHUNKS + 1))
+		return -1;
 	for (i = 0; i < NV_CSUM_MAX_CHUNKS; i++) {
 		if (len < NV_CSUM_CHUNK)
 			break;

@@ -155,9 +155,12 @@ NV_INLINE __u8 nv_ipv6_tclass(const struct nv_ipv6hdr *ip6)
 	return (nv_ntohl(ip6->vtc_flow) >> 20) & 0xff;
 }
 
+#define NV_EXT_TRUNCATED	(-1)	/* an extension header runs out of the frame */
+#define NV_EXT_TOO_MANY		(-2)	/* more than NV_MAX_EXTHDRS: not walked further */
+
 /*
  * Skip IPv6 extension headers starting at *off with next header *nh.
- * Returns 1 if a fragment header was met, 0 otherwise, -1 if truncated.
+ * Returns 1 if a fragment header was met, 0 otherwise, or NV_EXT_*.
  */
 NV_INLINE int nv_skip_exthdrs(const void *data, const void *end, __u32 *off, __u8 *nh, int *seen)
 {
@@ -178,10 +181,10 @@ NV_INLINE int nv_skip_exthdrs(const void *data, const void *end, __u32 *off, __u
 			return 0;
 		}
 		if (*off > NVGRE_MAX_HEADER_SUPPORTED)
-			return -1;
+			return NV_EXT_TOO_MANY;
 		eh = NV_HDR(struct nv_exthdr, data, end, *off);
 		if (!eh)
-			return -1;
+			return NV_EXT_TRUNCATED;
 		*seen = 1;
 		if (*nh == NV_IPPROTO_FRAGMENT) {
 			*nh = eh->nexthdr;
@@ -191,14 +194,14 @@ NV_INLINE int nv_skip_exthdrs(const void *data, const void *end, __u32 *off, __u
 		*off += *nh == NV_IPPROTO_AH ? ((__u32)eh->len + 2) * 4 : ((__u32)eh->len + 1) * 8;
 		*nh = eh->nexthdr;
 	}
-	/* More extension headers than we walk: treat like a truncated stack. */
+	/* More extension headers than we walk: the caller decides. */
 	switch (*nh) {
 	case NV_IPPROTO_HOPOPTS:
 	case NV_IPPROTO_ROUTING:
 	case NV_IPPROTO_DSTOPTS:
 	case NV_IPPROTO_AH:
 	case NV_IPPROTO_FRAGMENT:
-		return -1;
+		return NV_EXT_TOO_MANY;
 	}
 	return 0;
 }
@@ -291,8 +294,10 @@ NV_INLINE int nv_parse_inner_l3(struct nvgre_pkt *pkt, const void *data, const v
 {
 	__u8 nh;
 
-	if (off > NVGRE_MAX_HEADER_SUPPORTED)
+	if (off > NVGRE_MAX_HEADER_SUPPORTED) {
+		pkt->flags |= NV_PKT_HDR_LIMIT;
 		return NV_PARSE_NVGRE;
+	}
 	if (pkt->inner_proto == NV_ETH_P_IP) {
 		const struct nv_iphdr *ip = NV_HDR_LIM(struct nv_iphdr, data, end, off, pkt->outer_end);
 		__u32 ihl, tot;
@@ -354,13 +359,13 @@ NV_INLINE int nv_parse_inner_l3(struct nvgre_pkt *pkt, const void *data, const v
 		if (seen)
 			pkt->flags |= NV_PKT_INNER_EXTHDR;
 		pkt->l4_proto = nh;
-		if (frag < 0 || off > pkt->inner_end) {
-			/* Within the stated length but cut: the IP packet lies. */
-			if (off > limit) {
-				pkt->flags |= NV_PKT_HDR_LIMIT;
-				return NV_PARSE_NVGRE;
-			}
+		/* Headers running past the IP packet's own length: it lies. */
+		if (frag == NV_EXT_TRUNCATED || off > pkt->inner_end)
 			return nv_parse_drop(pkt, NVGRE_DROP_BAD_INNER_IP);
+		/* More than we walk, or beyond MaxHeaderSize: deliver, L4 not checked. */
+		if (frag == NV_EXT_TOO_MANY || off > limit) {
+			pkt->flags |= NV_PKT_HDR_LIMIT;
+			return NV_PARSE_NVGRE;
 		}
 		if (frag) {
 			pkt->flags |= NV_PKT_INNER_FRAG;

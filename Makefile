@@ -17,6 +17,11 @@ SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 
 LIB_SRCS   := loader/datapath.c loader/probe.c
+DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
+              loader/control.c loader/attach.c loader/caps.c
+DAEMON_OBJS := $(DAEMON_SRCS:loader/%.c=$(BUILD)/loader/%.o)
+DAEMON_LIBS := $(shell pkg-config --libs inih json-c libsystemd 2>/dev/null || echo -linih -ljson-c -lsystemd)
+BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl
 LIB_OBJS   := $(LIB_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 LIB        := $(BUILD)/libnvgre.a
 
@@ -26,7 +31,13 @@ FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 .PHONY: all deps check demo bench clean fuzz
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
-all: $(SKELS) $(LIB) $(TEST_BINS)
+all: $(SKELS) $(LIB) $(BINS) $(TEST_BINS)
+
+$(BUILD)/nvgred: $(DAEMON_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $^ $(LIBS) $(DAEMON_LIBS) -o $@
+
+$(BUILD)/nvgrectl: $(BUILD)/loader/nvgrectl.o
+	$(CC) $(CFLAGS) $^ $(DAEMON_LIBS) -o $@
 
 deps:
 	@./tests/deps.sh

@@ -27,7 +27,8 @@ __noinline int xdp_parse(struct xdp_md *ctx, struct nvgre_pkt *pkt, __u32 max_he
 {
 	if (!pkt)
 		return NV_PARSE_PASS;
-	return nvgre_parse(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end, max_header);
+	return nvgre_parse_frame(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				 ctx->data_end - ctx->data, max_header);
 }
 
 __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
@@ -42,7 +43,9 @@ __noinline int tc_parse(struct __sk_buff *skb, struct nvgre_pkt *pkt, __u32 max_
 {
 	if (!pkt)
 		return NV_PARSE_PASS;
-	return nvgre_parse(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end, max_header);
+	/* headers from the linear part, lengths against the whole skb */
+	return nvgre_parse_frame(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end,
+				 skb->len, max_header);
 }
 
 __noinline int tc_csum(struct __sk_buff *skb, const struct nvgre_pkt *pkt, int l4_mode)

@@ -3,6 +3,8 @@
 #ifndef NVGRE_OFFLOAD_H
 #define NVGRE_OFFLOAD_H
 
+#include "compat.h"
+
 /* Bits of nvgre_config.offload, read by the data path for every packet. */
 #define NVGRE_OFF_GLOBAL	(1u << 0) /* *EncapsulatedPacketTaskOffload */
 #define NVGRE_OFF_NVGRE		(1u << 1) /* *EncapsulatedPacketTaskOffloadNvgre */

@@ -207,7 +207,8 @@ NV_INLINE int nv_skip_exthdrs(const void *data, const void *end, __u32 *off, __u
 }
 
 /* Outer Ethernet (+VLANs) and IP up to the GRE header. */
-NV_INLINE int nv_parse_outer(struct nvgre_pkt *pkt, const void *data, const void *end)
+NV_INLINE int nv_parse_outer(struct nvgre_pkt *pkt, const void *data, const void *end,
+			     __u32 frame_len)
 {
 	const struct nv_ethhdr *eth = NV_HDR(struct nv_ethhdr, data, end, 0);
 	__u32 off = NV_ETH_HLEN;
@@ -245,7 +246,7 @@ NV_INLINE int nv_parse_outer(struct nvgre_pkt *pkt, const void *data, const void
 		/* W-8: outer fragments are the host's to reassemble. */
 		if (nv_ntohs(ip->frag_off) & (NV_IP_MF | NV_IP_OFFMASK))
 			return nv_parse_pass(pkt, NVGRE_CNT_RX_OUTER_FRAGMENT);
-		if ((const __u8 *)data + off + tot > (const __u8 *)end)
+		if (off + tot > frame_len)
 			return nv_parse_pass(pkt, NVGRE_CNT_RX_NOT_NVGRE);
 		pkt->outer_ipver = 4;
 		pkt->outer_ihl = ihl;
@@ -263,7 +264,7 @@ NV_INLINE int nv_parse_outer(struct nvgre_pkt *pkt, const void *data, const void
 		if (!ip6 || (nv_ntohl(ip6->vtc_flow) >> 28) != 6)
 			return nv_parse_pass(pkt, NVGRE_CNT_RX_NOT_NVGRE);
 		tot = sizeof(*ip6) + nv_ntohs(ip6->payload_len);
-		if ((const __u8 *)data + off + tot > (const __u8 *)end)
+		if (off + tot > frame_len)
 			return nv_parse_pass(pkt, NVGRE_CNT_RX_NOT_NVGRE);
 		pkt->outer_ipver = 6;
 		pkt->outer_ecn = nv_ipv6_tclass(ip6) & NV_ECN_MASK;
@@ -420,12 +421,14 @@ NV_INLINE int nv_parse_inner_l3(struct nvgre_pkt *pkt, const void *data, const v
 }
 
 /*
- * Parse a frame.  max_header is MaxHeaderSize (PARSE-3): inner headers that
- * end beyond it are not parsed (NV_PKT_HDR_LIMIT) but the frame is still
- * NVGRE and still delivered.
+ * Parse a frame of frame_len bytes of which [data, end) can be read (an skb
+ * may hold the rest in fragments; headers are read only within end, lengths
+ * are checked against frame_len).  max_header is MaxHeaderSize (PARSE-3):
+ * inner headers that end beyond it are not parsed (NV_PKT_HDR_LIMIT) but the
+ * frame is still NVGRE and still delivered.
  */
-NV_INLINE int nvgre_parse(struct nvgre_pkt *pkt, const void *data, const void *end,
-			  __u32 max_header)
+NV_INLINE int nvgre_parse_frame(struct nvgre_pkt *pkt, const void *data, const void *end,
+				__u32 frame_len, __u32 max_header)
 {
 	const struct nvgre_hdr *gre;
 	const struct nv_ethhdr *ieth;
@@ -436,7 +439,7 @@ NV_INLINE int nvgre_parse(struct nvgre_pkt *pkt, const void *data, const void *e
 	if (max_header > NVGRE_MAX_HEADER_SUPPORTED)
 		max_header = NVGRE_MAX_HEADER_SUPPORTED;
 
-	ret = nv_parse_outer(pkt, data, end);
+	ret = nv_parse_outer(pkt, data, end, frame_len);
 	if (ret != NV_PARSE_NVGRE)
 		return ret;
 
@@ -462,5 +465,15 @@ NV_INLINE int nvgre_parse(struct nvgre_pkt *pkt, const void *data, const void *e
 
 	return nv_parse_inner_l3(pkt, data, end, off + NV_ETH_HLEN, max_header);
 }
+
+#ifndef __bpf__
+/* A frame that is all in [data, end). */
+static inline int nvgre_parse(struct nvgre_pkt *pkt, const void *data, const void *end,
+			      __u32 max_header)
+{
+	return nvgre_parse_frame(pkt, data, end, (const __u8 *)end - (const __u8 *)data,
+				 max_header);
+}
+#endif
 
 #endif

@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The commands of DESIGN's command-line contract, validated and applied to
+ * the data path.  One implementation for the control socket, the config
+ * file's [static] objects and the state file, so they cannot disagree.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+
+#include <nvgre/ctl.h>
+#include <nvgre/offload.h>
+#include <nvgre/wire.h>
+#include "attach.h"
+#include "daemon.h"
+
+struct cmd_ctx {
+	struct nvgred *d;
+	int argc;
+	const char *const *argv;
+	json_object *records;
+	json_object *result;
+	FILE *text;		/* human-readable output */
+	char *err;
+	size_t errlen;
+};
+
+static int usage(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(struct cmd_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return NVGRE_EXIT_USAGE;
+}
+
+static int failed(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int failed(struct cmd_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return NVGRE_EXIT_FAILED;
+}
+
+/* ---- argument parsing ------------------------------------------------- */
+
+static int parse_vsid(struct cmd_ctx *c, const char *s, __u32 *vsid)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || v > NVGRE_VSID_MASK)
+		return usage(c, "VSID '%s': not a number from 0 to 16777215", s);
+	if (!nvgre_vsid_valid(v))
+		return usage(c, "VSID %s: reserved (0x000000-0x000FFF and 0xFFFFFF, SPEC W-4)", s);
+	*vsid = v;
+	return 0;
+}
+
+static int parse_mac(struct cmd_ctx *c, const char *s, __u8 mac[6])
+{
+	if (nvgre_mac_parse(s, mac))
+		return usage(c, "MAC '%s': expected six hex bytes like 02:00:00:aa:00:01", s);
+	if (mac[0] & 1)
+		return usage(c, "MAC %s: a group address cannot be a tenant adapter", s);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return usage(c, "MAC %s: the zero address", s);
+	return 0;
+}
+
+static int parse_ip(struct cmd_ctx *c, const char *what, const char *s, union nvgre_ip *ip)
+{
+	if (nvgre_ip_parse(s, ip))
+		return usage(c, "%s '%s': not an IPv4 or IPv6 address", what, s);
+	return 0;
+}
+
+static void ip_str(const union nvgre_ip *ip, char *buf, size_t len)
+{
+	if (nvgre_ip_is_v4(ip))
+		inet_ntop(AF_INET, &ip->w[3], buf, len);
+	else
+		inet_ntop(AF_INET6, ip->b, buf, len);
+}
+
+static void mac_str(const __u8 *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const char *on_off(int on)
+{
+	return on ? "on" : "off";
+}
+
+/* ---- status, caps, offload ---------------------------------------------- */
+
+static int count_keys(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	int n = 0;
+
+	if (key_size > sizeof(key))
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static int n_vports(struct nvgred *d)
+{
+	int i, n = 0;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++)
+		n += d->vports[i].used;
+	return n;
+}
+
+static int cmd_status(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	char pa4[INET6_ADDRSTRLEN] = "-", pa6[INET6_ADDRSTRLEN] = "-";
+	int nv = count_keys(d->dp.vsids_fd, sizeof(__u32));
+	int nr = count_keys(d->dp.routes_fd, sizeof(struct nvgre_mac_key));
+
+	if (d->cfg.has_pa4)
+		ip_str(&d->cfg.pa4, pa4, sizeof(pa4));
+	if (d->cfg.has_pa6)
+		ip_str(&d->cfg.pa6, pa6, sizeof(pa6));
+	json_object_object_add(c->result, "protocol", json_object_new_int(NVGRE_CTL_VERSION));
+	json_object_object_add(c->result, "map_layout", json_object_new_int(NVGRE_MAP_LAYOUT_VERSION));
+	json_object_object_add(c->result, "underlay", json_object_new_string(d->cfg.underlay));
+	json_object_object_add(c->result, "pa4", json_object_new_string(pa4));
+	json_object_object_add(c->result, "pa6", json_object_new_string(pa6));
+	json_object_object_add(c->result, "pin_dir", json_object_new_string(d->pin_dir));
+	json_object_object_add(c->result, "tenant_mtu", json_object_new_int(daemon_tenant_mtu(d)));
+	json_object_object_add(c->result, "vsids", json_object_new_int(nv));
+	json_object_object_add(c->result, "routes", json_object_new_int(nr));
+	json_object_object_add(c->result, "vports", json_object_new_int(n_vports(d)));
+	fprintf(c->text, "underlay   %s (PA %s, %s)\ntenant MTU %d\npins       %s\n"
+		"objects    %d VSIDs, %d lookup records, %d vports\n",
+		d->cfg.underlay, pa4, pa6, daemon_tenant_mtu(d), d->pin_dir, nv, nr, n_vports(d));
+	return 0;
+}
+
+static int cmd_caps(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	json_object *offs = json_object_new_object(), *probes = json_object_new_object();
+	int i;
+
+	caps_probe(d->cfg.underlay, &d->caps);
+	daemon_push_config(d);
+	fprintf(c->text, "%-8s %-6s %s\n", "offload", "nibble", "inner-ipv4 outer-ipv4 inner-ipv6 outer-ipv6");
+	for (i = 0; i < 6; i++) {
+		unsigned int n = d->caps.nibble[i];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "nibble", json_object_new_int(n));
+		json_object_object_add(o, "inner_ipv4", json_object_new_boolean(n & NVGRE_CAP_INNER_IPV4));
+		json_object_object_add(o, "outer_ipv4", json_object_new_boolean(n & NVGRE_CAP_OUTER_IPV4));
+		json_object_object_add(o, "inner_ipv6", json_object_new_boolean(n & NVGRE_CAP_INNER_IPV6));
+		json_object_object_add(o, "outer_ipv6", json_object_new_boolean(n & NVGRE_CAP_OUTER_IPV6));
+		json_object_object_add(offs, caps_offload_names[i], o);
+		fprintf(c->text, "%-8s 0x%x    %-10s %-10s %-10s %s\n", caps_offload_names[i], n,
+			on_off(n & 1), on_off(n & 2), on_off(n & 4), on_off(n & 8));
+	}
+	json_object_object_add(c->result, "offloads", offs);
+	json_object_object_add(c->result, "max_header_size_supported",
+			       json_object_new_int(d->caps.max_header));
+	json_object_object_add(probes, "kernel_gre_gso", json_object_new_boolean(d->caps.kernel_gre_gso));
+	json_object_object_add(probes, "tx_gre_segmentation", json_object_new_boolean(d->caps.dev_gre_gso));
+	json_object_object_add(probes, "tso", json_object_new_boolean(d->caps.dev_tso));
+	json_object_object_add(probes, "uso", json_object_new_boolean(d->caps.dev_uso));
+	json_object_object_add(probes, "rx_queues", json_object_new_int(d->caps.rx_queues));
+	json_object_object_add(c->result, "probes", probes);
+	fprintf(c->text, "MaxHeaderSizeSupported %d\nprobes: kernel GRE GSO %s, underlay "
+		"tx-gre-segmentation %s, TSO %s, USO %s, %d rx queues\n",
+		d->caps.max_header, on_off(d->caps.kernel_gre_gso), on_off(d->caps.dev_gre_gso),
+		on_off(d->caps.dev_tso), on_off(d->caps.dev_uso), d->caps.rx_queues);
+	return 0;
+}
+
+static const struct { const char *name; __u32 bit; } features[] = {
+	{ "global", NVGRE_OFF_GLOBAL }, { "nvgre", NVGRE_OFF_NVGRE },
+	{ "tx-csum", NVGRE_OFF_TX_CSUM }, { "rx-csum", NVGRE_OFF_RX_CSUM },
+	{ "lso", NVGRE_OFF_LSO }, { "uso", NVGRE_OFF_USO },
+	{ "rss", NVGRE_OFF_RSS }, { "vmq", NVGRE_OFF_VMQ },
+};
+
+static int cmd_offload_show(struct cmd_ctx *c)
+{
+	__u32 s = c->d->offload;
+	size_t i;
+
+	fprintf(c->text, "%-8s %-5s %s\n", "feature", "state", "effective");
+	for (i = 0; i < NV_ARRAY_SIZE(features); i++) {
+		int on = !!(s & features[i].bit);
+		int eff = i < 2 ? on : nvgre_offload_on(s, features[i].bit);
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "state", json_object_new_string(on_off(on)));
+		json_object_object_add(o, "effective", json_object_new_string(on_off(eff)));
+		json_object_object_add(c->result, features[i].name, o);
+		fprintf(c->text, "%-8s %-5s %s\n", features[i].name, on_off(on), on_off(eff));
+	}
+	return 0;
+}
+
+static int cmd_offload_set(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	const char *name = c->argv[2], *val = c->argv[3];
+	__u32 bit = 0, old = d->offload;
+	json_object *ev;
+	size_t i;
+	int on = config_bool(val);
+
+	for (i = 0; i < NV_ARRAY_SIZE(features); i++)
+		if (!strcmp(name, features[i].name))
+			bit = features[i].bit;
+	if (!bit)
+		return usage(c, "offload '%s': expected one of nvgre tx-csum rx-csum lso uso rss vmq global",
+			     name);
+	if (on < 0)
+		return usage(c, "offload %s '%s': expected on or off", name, val);
+	d->offload = on ? d->offload | bit : d->offload & ~bit;
+	if (daemon_push_config(d)) {
+		d->offload = old;
+		return failed(c, "offload %s: cannot update the data path: %s", name, strerror(errno));
+	}
+	/* ST-1: the change is an event, logged and sent to subscribers. */
+	daemon_log("offload %s %s (state 0x%02x -> 0x%02x)", name, on_off(on), old, d->offload);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("offload"));
+	json_object_object_add(ev, "feature", json_object_new_string(name));
+	json_object_object_add(ev, "state", json_object_new_string(on_off(on)));
+	if (d->notify)
+		d->notify(d, ev);
+	json_object_put(ev);
+	json_object_object_add(c->result, name, json_object_new_string(on_off(on)));
+	fprintf(c->text, "%s %s\n", name, on_off(on));
+	return 0;
+}
+
+/* ---- vsid --------------------------------------------------------------- */
+
+static int vsid_in_use(struct nvgred *d, __u32 vsid)
+{
+	struct nvgre_mac_key k, next, *prev = NULL;
+	int i;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++)
+		if (d->vports[i].used && d->vports[i].vsid == vsid)
+			return 1;
+	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+		if (next.vsid == vsid)
+			return 1;
+		k = next;
+		prev = &k;
+	}
+	return 0;
+}
+
+static int cmd_vsid(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	const char *op = c->argv[1];
+	__u32 vsid, flags = 0;
+	int err;
+
+	if (!strcmp(op, "list")) {
+		__u32 k, next, *prev = NULL;
+		json_object *arr = json_object_new_array();
+		struct nvgre_vsid v;
+
+		while (!bpf_map_get_next_key(d->dp.vsids_fd, prev, &next)) {
+			json_object *o = json_object_new_object();
+
+			k = next;
+			prev = &k;
+			if (nvgre_dp_vsid_get(&d->dp, k, &v))
+				continue;
+			json_object_object_add(o, "vsid", json_object_new_int(k));
+			json_object_object_add(o, "any_pa",
+					       json_object_new_boolean(v.flags & NVGRE_VSID_F_ANY_PA));
+			json_object_array_add(arr, o);
+			fprintf(c->text, "%u (0x%06x)%s\n", k, k,
+				v.flags & NVGRE_VSID_F_ANY_PA ? " any-pa" : "");
+		}
+		json_object_object_add(c->result, "vsids", arr);
+		return 0;
+	}
+	if (c->argc < 3)
+		return usage(c, "vsid %s: missing VSID", op);
+	if (parse_vsid(c, c->argv[2], &vsid))
+		return NVGRE_EXIT_USAGE;
+	if (!strcmp(op, "add")) {
+		if (c->argc > 4 || (c->argc == 4 && strcmp(c->argv[3], "any-pa")))
+			return usage(c, "vsid add: unexpected '%s' (only the option any-pa)", c->argv[3]);
+		if (c->argc == 4)
+			flags |= NVGRE_VSID_F_ANY_PA;
+		err = nvgre_dp_vsid_add(&d->dp, vsid, flags);
+		if (err == -EEXIST && d->restoring)
+			err = 0;
+		if (err == -EEXIST)
+			return failed(c, "vsid %u: already exists", vsid);
+		if (err == -E2BIG || err == -ENOSPC)
+			return failed(c, "vsid %u: the VSID table is full (%d)", vsid, NVGRE_MAX_VSIDS);
+		if (err)
+			return failed(c, "vsid %u: %s", vsid, strerror(-err));
+		fprintf(c->text, "vsid %u added\n", vsid);
+		return 0;
+	}
+	if (c->argc != 3)
+		return usage(c, "vsid del: unexpected '%s'", c->argv[3]);
+	if (vsid_in_use(d, vsid))
+		return failed(c, "vsid %u: still used by vports or lookup records", vsid);
+	err = nvgre_dp_vsid_del(&d->dp, vsid);
+	if (err == -ENOENT)
+		return failed(c, "vsid %u: no such VSID", vsid);
+	if (err)
+		return failed(c, "vsid %u: %s", vsid, strerror(-err));
+	fprintf(c->text, "vsid %u deleted\n", vsid);
+	return 0;
+}
+
+/* ---- route -------------------------------------------------------------- */
+
+/* route add VSID MAC [IP] PA, from argv[first]. */
+static int route_add_args(struct cmd_ctx *c, int n, const char *const *a)
+{
+	union nvgre_ip ip, pa;
+	__u8 mac[6];
+	__u32 vsid;
+	int err;
+
+	if (n != 3 && n != 4)
+		return usage(c, "route add: expected VSID MAC [IP] PA");
+	if (parse_vsid(c, a[0], &vsid) || parse_mac(c, a[1], mac) ||
+	    (n == 4 && parse_ip(c, "IP", a[2], &ip)) || parse_ip(c, "PA", a[n - 1], &pa))
+		return NVGRE_EXIT_USAGE;
+	err = nvgre_dp_route_add(&c->d->dp, vsid, mac, n == 4 ? &ip : NULL, &pa);
+	if (err == -ENOENT)
+		return failed(c, "route %s %s: no such VSID (vsid add first)", a[0], a[1]);
+	if (err == -EEXIST)
+		return failed(c, "route %s %s: already at another PA (route del first)", a[0], a[1]);
+	if (err == -E2BIG || err == -ENOSPC)
+		return failed(c, "route %s %s: table full", a[0], a[1]);
+	if (err)
+		return failed(c, "route %s %s: %s", a[0], a[1], strerror(-err));
+	return 0;
+}
+
+/* Visit every lookup record: (vsid, mac, pa) and its customer IPs. */
+static void routes_walk(struct nvgred *d, __u32 only_vsid,
+			void (*fn)(struct cmd_ctx *, __u32, const __u8 *, const union nvgre_ip *,
+				   const union nvgre_ip *, int),
+			struct cmd_ctx *c)
+{
+	struct nvgre_mac_key k, next, *prev = NULL;
+	struct nvgre_ip_key ik, inext, *iprev;
+	struct nvgre_ip_mac m;
+	struct nvgre_route r;
+	union nvgre_ip ips[16];
+	int n;
+
+	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if ((only_vsid && k.vsid != only_vsid) ||
+		    bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
+			continue;
+		/* its IPs: a scan of nv_ips (listing is not a hot path) */
+		n = 0;
+		iprev = NULL;
+		while (!bpf_map_get_next_key(d->dp.ips_fd, iprev, &inext) && n < 16) {
+			ik = inext;
+			iprev = &ik;
+			if (ik.vsid == k.vsid && !bpf_map_lookup_elem(d->dp.ips_fd, &ik, &m) &&
+			    !memcmp(m.mac, k.mac, 6))
+				ips[n++] = ik.ip;
+		}
+		fn(c, k.vsid, k.mac, &r.pa, ips, n);
+	}
+}
+
+static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa,
+			const union nvgre_ip *ips, int n)
+{
+	char m[18], p[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	int export = !strcmp(c->argv[1], "export");
+	int i;
+
+	mac_str(mac, m);
+	ip_str(pa, p, sizeof(p));
+	json_object_object_add(o, "vsid", json_object_new_int(vsid));
+	json_object_object_add(o, "mac", json_object_new_string(m));
+	json_object_object_add(o, "pa", json_object_new_string(p));
+	for (i = 0; i < n; i++) {
+		ip_str(&ips[i], ip, sizeof(ip));
+		json_object_array_add(arr, json_object_new_string(ip));
+		if (export)
+			fprintf(c->text, "%u %s %s %s\n", vsid, m, ip, p);
+	}
+	json_object_object_add(o, "ips", arr);
+	json_object_array_add(json_object_object_get(c->result, "routes"), o);
+	if (export && !n)
+		fprintf(c->text, "%u %s %s\n", vsid, m, p);
+	if (!export) {
+		fprintf(c->text, "%-8u %s  %-20s", vsid, m, p);
+		for (i = 0; i < n; i++) {
+			ip_str(&ips[i], ip, sizeof(ip));
+			fprintf(c->text, " %s", ip);
+		}
+		fprintf(c->text, "\n");
+	}
+}
+
+/* route import: validate every record first, so bad input changes nothing. */
+static int route_import(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	int replace = c->argc == 3 && !strcmp(c->argv[2], "--replace");
+	size_t i, n;
+	int added = 0, err;
+
+	if (c->argc > 3 || (c->argc == 3 && !replace))
+		return usage(c, "route import: unexpected '%s' (only --replace)", c->argv[2]);
+	if (!c->records || !json_object_is_type(c->records, json_type_array))
+		return usage(c, "route import: no records sent");
+	n = json_object_array_length(c->records);
+	for (i = 0; i < n; i++) {
+		json_object *rec = json_object_array_get_idx(c->records, i);
+		const char *a[4];
+		union nvgre_ip ip;
+		__u8 mac[6];
+		__u32 vsid;
+		size_t j, m = json_object_is_type(rec, json_type_array) ?
+			      json_object_array_length(rec) : 0;
+
+		if (m != 3 && m != 4)
+			return usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
+		for (j = 0; j < m; j++)
+			a[j] = json_object_get_string(json_object_array_get_idx(rec, j));
+		if (parse_vsid(c, a[0], &vsid) || parse_mac(c, a[1], mac) ||
+		    (m == 4 && parse_ip(c, "IP", a[2], &ip)) || parse_ip(c, "PA", a[m - 1], &ip)) {
+			char why[200];
+
+			snprintf(why, sizeof(why), "%s", c->err);
+			return usage(c, "record %zu: %s", i + 1, why);
+		}
+		if (nvgre_dp_vsid_get(&d->dp, vsid, &(struct nvgre_vsid){}))
+			return usage(c, "record %zu: VSID %u does not exist", i + 1, vsid);
+	}
+	if (replace) {
+		/* Drop records the new set does not have. (Not atomic yet: see README.) */
+		struct nvgre_mac_key k, next, *prev = NULL;
+
+		while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+			int keep = 0;
+
+			k = next;
+			for (i = 0; i < n && !keep; i++) {
+				json_object *rec = json_object_array_get_idx(c->records, i);
+				__u8 mac[6];
+
+				nvgre_mac_parse(json_object_get_string(json_object_array_get_idx(rec, 1)), mac);
+				keep = strtoul(json_object_get_string(json_object_array_get_idx(rec, 0)),
+					       NULL, 0) == k.vsid && !memcmp(mac, k.mac, 6);
+			}
+			if (!keep) {
+				nvgre_dp_route_del(&d->dp, k.vsid, k.mac);
+				prev = NULL;
+			} else {
+				prev = &k;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		json_object *rec = json_object_array_get_idx(c->records, i);
+		size_t j, m = json_object_array_length(rec);
+		const char *a[4];
+
+		for (j = 0; j < m; j++)
+			a[j] = json_object_get_string(json_object_array_get_idx(rec, j));
+		err = route_add_args(c, m, a);
+		if (err) {
+			char why[200];
+
+			snprintf(why, sizeof(why), "%s", c->err);
+			return failed(c, "record %zu: %s (%d records added before it)", i + 1, why,
+				      added);
+		}
+		added++;
+	}
+	json_object_object_add(c->result, "imported", json_object_new_int(added));
+	fprintf(c->text, "%d records imported\n", added);
+	return 0;
+}
+
+static int cmd_route(struct cmd_ctx *c)
+{
+	const char *op = c->argv[1];
+	__u8 mac[6];
+	__u32 vsid = 0;
+	int err;
+
+	if (!strcmp(op, "add")) {
+		err = route_add_args(c, c->argc - 2, c->argv + 2);
+		if (!err)
+			fprintf(c->text, "route added\n");
+		return err;
+	}
+	if (!strcmp(op, "del")) {
+		if (c->argc != 4)
+			return usage(c, "route del: expected VSID MAC");
+		if (parse_vsid(c, c->argv[2], &vsid) || parse_mac(c, c->argv[3], mac))
+			return NVGRE_EXIT_USAGE;
+		err = nvgre_dp_route_del(&c->d->dp, vsid, mac);
+		if (err == -ENOENT)
+			return failed(c, "route %s %s: no such lookup record", c->argv[2], c->argv[3]);
+		if (err)
+			return failed(c, "route del: %s", strerror(-err));
+		fprintf(c->text, "route deleted\n");
+		return 0;
+	}
+	if (!strcmp(op, "import"))
+		return route_import(c);
+	if (!strcmp(op, "list") || !strcmp(op, "export")) {
+		if (c->argc > 3 || (c->argc == 3 && !strcmp(op, "export")))
+			return usage(c, "route %s: unexpected '%s'", op, c->argv[c->argc - 1]);
+		if (c->argc == 3 && parse_vsid(c, c->argv[2], &vsid))
+			return NVGRE_EXIT_USAGE;
+		json_object_object_add(c->result, "routes", json_object_new_array());
+		routes_walk(c->d, vsid, route_print, c);
+		return 0;
+	}
+	return usage(c, "route %s: unknown (add del list import export)", op);
+}
+
+/* ---- vport ---------------------------------------------------------------- */
+
+static struct vport_rec *vport_by_name(struct nvgred *d, const char *name)
+{
+	int i;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++)
+		if (d->vports[i].used && !strcmp(d->vports[i].name, name))
+			return &d->vports[i];
+	return NULL;
+}
+
+static int valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n >= VPORT_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' ||
+		      (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+/* vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME | xsk QUEUES */
+static int vport_add(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	struct vport_rec v = { .used = 1 };
+	struct nvgre_vport vp = {};
+	int i, have_vsid = 0, have_mac = 0, err, id = 0, mtu;
+
+	if (c->argc < 3)
+		return usage(c, "vport add: expected NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME|xsk QUEUES");
+	if (!valid_name(c->argv[2]))
+		return usage(c, "vport name '%s': 1-31 characters of A-Z a-z 0-9 . _ -", c->argv[2]);
+	strcpy(v.name, c->argv[2]);
+	for (i = 3; i < c->argc; i += 2) {
+		const char *k = c->argv[i], *val = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+
+		if (!val)
+			return usage(c, "vport add: '%s' needs a value", k);
+		if (!strcmp(k, "vsid")) {
+			if (parse_vsid(c, val, &v.vsid))
+				return NVGRE_EXIT_USAGE;
+			have_vsid = 1;
+		} else if (!strcmp(k, "mac")) {
+			if (parse_mac(c, val, v.mac))
+				return NVGRE_EXIT_USAGE;
+			have_mac = 1;
+		} else if (!strcmp(k, "ip")) {
+			if (v.n_ips >= NVGRE_MAX_VPORT_IPS)
+				return usage(c, "vport add: more than %d addresses", NVGRE_MAX_VPORT_IPS);
+			if (parse_ip(c, "ip", val, &v.ips[v.n_ips++]))
+				return NVGRE_EXIT_USAGE;
+		} else if (!strcmp(k, "dev")) {
+			if (strlen(val) >= IF_NAMESIZE)
+				return usage(c, "dev '%s': name too long", val);
+			strcpy(v.dev, val);
+		} else if (!strcmp(k, "xsk")) {
+			char *end;
+			long q = strtol(val, &end, 10);
+
+			if (*end || q < 1 || q > 64)
+				return usage(c, "xsk '%s': number of queues 1..64", val);
+			v.xsk_queues = q;
+		} else {
+			return usage(c, "vport add: unknown '%s' (vsid mac ip dev xsk)", k);
+		}
+	}
+	if (!have_vsid || !have_mac)
+		return usage(c, "vport add %s: vsid and mac are required", v.name);
+	if (!*v.dev == !v.xsk_queues)
+		return usage(c, "vport add %s: exactly one of dev IFNAME or xsk QUEUES", v.name);
+	if (*v.dev) {
+		v.ifindex = if_nametoindex(v.dev);
+		if (!v.ifindex)
+			return usage(c, "dev %s: no such interface", v.dev);
+		if (v.ifindex == d->underlay_ifindex)
+			return usage(c, "dev %s: that is the underlay", v.dev);
+	}
+	if (vport_by_name(d, v.name)) {
+		if (d->restoring)
+			return 0;
+		return failed(c, "vport %s: already exists", v.name);
+	}
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+		struct vport_rec *o = &d->vports[i];
+
+		if (!o->used) {
+			if (!id)
+				id = i;
+			continue;
+		}
+		if (o->vsid == v.vsid && !memcmp(o->mac, v.mac, 6))
+			return failed(c, "vport %s: MAC already used by vport %s in this VSID",
+				      v.name, o->name);
+		if (*v.dev && o->ifindex == v.ifindex)
+			return failed(c, "vport %s: dev %s is already vport %s", v.name, v.dev, o->name);
+	}
+	if (!id)
+		return failed(c, "vport %s: all %d vport slots in use", v.name, NVGRE_MAX_VPORTS - 1);
+	v.id = id;
+
+	vp.id = id;
+	vp.kind = *v.dev ? NVGRE_VPORT_NETDEV : NVGRE_VPORT_XSK;
+	vp.ifindex = v.ifindex;
+	vp.xsk_slot = id;
+	vp.queues = v.xsk_queues;
+	err = nvgre_dp_vport_add(&d->dp, v.vsid, v.mac, &vp, v.ips, v.n_ips);
+	if (err == -ENOENT)
+		return failed(c, "vport %s: VSID %u does not exist (vsid add first)", v.name, v.vsid);
+	if (err == -ENOSPC)
+		return failed(c, "vport %s: VSID %u has %d netdev vports already", v.name, v.vsid,
+			      NVGRE_MAX_LOCAL_VPORTS);
+	if (err == -EEXIST && !d->restoring)
+		return failed(c, "vport %s: MAC or device already registered", v.name);
+	if (err && err != -EEXIST)
+		return failed(c, "vport %s: %s", v.name, strerror(-err));
+	if (*v.dev) {
+		err = tc_attach_ingress(v.ifindex, d->dp.tc_tx_fd);
+		if (err) {
+			nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
+			return failed(c, "vport %s: attaching to %s: %s", v.name, v.dev, strerror(-err));
+		}
+		/* W-7, KW-1: the tenant's MTU leaves room for the encapsulation. */
+		mtu = daemon_tenant_mtu(d);
+		if (mtu > 0 && link_mtu_set(v.dev, mtu))
+			daemon_log("vport %s: cannot set MTU %d on %s", v.name, mtu, v.dev);
+	}
+	d->vports[id] = v;
+	fprintf(c->text, "vport %s added (id %d)\n", v.name, id);
+	json_object_object_add(c->result, "id", json_object_new_int(id));
+	return 0;
+}
+
+static int cmd_vport(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	const char *op = c->argv[1];
+	struct vport_rec *v;
+	int i, j;
+
+	if (!strcmp(op, "add"))
+		return vport_add(c);
+	if (!strcmp(op, "del")) {
+		if (c->argc != 3)
+			return usage(c, "vport del: expected NAME");
+		v = vport_by_name(d, c->argv[2]);
+		if (!v)
+			return failed(c, "vport %s: no such vport", c->argv[2]);
+		if (v->ifindex)
+			tc_detach_ingress(v->ifindex);
+		nvgre_dp_vport_del(&d->dp, v->vsid, v->mac);
+		memset(v, 0, sizeof(*v));
+		fprintf(c->text, "vport %s deleted\n", c->argv[2]);
+		return 0;
+	}
+	if (!strcmp(op, "list")) {
+		json_object *arr = json_object_new_array();
+
+		for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+			json_object *o, *ips;
+			char m[18], ip[INET6_ADDRSTRLEN];
+
+			v = &d->vports[i];
+			if (!v->used)
+				continue;
+			o = json_object_new_object();
+			ips = json_object_new_array();
+			mac_str(v->mac, m);
+			json_object_object_add(o, "name", json_object_new_string(v->name));
+			json_object_object_add(o, "id", json_object_new_int(v->id));
+			json_object_object_add(o, "vsid", json_object_new_int(v->vsid));
+			json_object_object_add(o, "mac", json_object_new_string(m));
+			fprintf(c->text, "%-12s vsid %-8u mac %s", v->name, v->vsid, m);
+			for (j = 0; j < v->n_ips; j++) {
+				ip_str(&v->ips[j], ip, sizeof(ip));
+				json_object_array_add(ips, json_object_new_string(ip));
+				fprintf(c->text, " ip %s", ip);
+			}
+			json_object_object_add(o, "ips", ips);
+			if (*v->dev) {
+				json_object_object_add(o, "dev", json_object_new_string(v->dev));
+				fprintf(c->text, " dev %s\n", v->dev);
+			} else {
+				json_object_object_add(o, "xsk", json_object_new_int(v->xsk_queues));
+				fprintf(c->text, " xsk %d\n", v->xsk_queues);
+			}
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(c->result, "vports", arr);
+		return 0;
+	}
+	return usage(c, "vport %s: unknown (add del list)", op);
+}
+
+/* ---- stats ---------------------------------------------------------------- */
+
+static json_object *drops_json(const __u64 *drops, FILE *text, const char *indent)
+{
+	json_object *o = json_object_new_object();
+	int i;
+
+	for (i = 1; i < NVGRE_DROP_MAX; i++) {
+		if (!drops[i])
+			continue;
+		json_object_object_add(o, nvgre_drop_reason_names[i], json_object_new_int64(drops[i]));
+		fprintf(text, "%s%-24s %llu\n", indent, nvgre_drop_reason_names[i],
+			(unsigned long long)drops[i]);
+	}
+	return o;
+}
+
+static void vsid_stats(struct cmd_ctx *c, json_object *arr, __u32 vsid)
+{
+	struct nvgre_vsid_stats s;
+	json_object *o = json_object_new_object();
+
+	if (nvgre_dp_vsid_stats(&c->d->dp, vsid, &s)) {
+		json_object_put(o);
+		return;
+	}
+	fprintf(c->text, "vsid %u: rx %llu packets %llu bytes, delivered %llu, csum ok %llu bad %llu; "
+		"tx %llu packets %llu bytes, encapsulated %llu, replicated %llu, proxied %llu\n",
+		vsid, (unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes,
+		(unsigned long long)s.rx_delivered, (unsigned long long)s.rx_csum_ok,
+		(unsigned long long)s.rx_csum_bad, (unsigned long long)s.tx_packets,
+		(unsigned long long)s.tx_bytes, (unsigned long long)s.tx_encapsulated,
+		(unsigned long long)s.tx_replicated, (unsigned long long)s.tx_proxied);
+	json_object_object_add(o, "vsid", json_object_new_int(vsid));
+#define F(name) json_object_object_add(o, #name, json_object_new_int64(s.name))
+	F(rx_packets); F(rx_bytes); F(rx_delivered); F(rx_csum_ok); F(rx_csum_bad);
+	F(tx_packets); F(tx_bytes); F(tx_encapsulated); F(tx_replicated); F(tx_proxied);
+#undef F
+	json_object_object_add(o, "rx_drops", drops_json(s.rx_drops, c->text, "  rx drop "));
+	json_object_object_add(o, "tx_drops", drops_json(s.tx_drops, c->text, "  tx drop "));
+	json_object_array_add(arr, o);
+}
+
+static const char *const counter_names[NVGRE_CNT_MAX] = {
+	"rx_packets", "rx_not_nvgre", "rx_outer_fragment", "rx_xdp_steered", "rx_xdp_passed",
+	"rx_tc_delivered", "rx_bcast_copies", "rx_csum_partial", "rx_parse_limit",
+	"tx_packets", "tx_encap", "tx_local", "tx_arp_proxy", "tx_nd_proxy", "tx_replica",
+	"tx_icmp_too_big", "tx_gso",
+};
+
+static int cmd_stats(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	__u64 drops[NVGRE_DROP_MAX] = {};
+	json_object *cnt = json_object_new_object(), *arr = json_object_new_array();
+	__u32 vsid, k, next, *prev = NULL;
+	int i;
+
+	if (c->argc > 2)
+		return usage(c, "stats: expected at most one VSID");
+	if (c->argc == 2 && parse_vsid(c, c->argv[1], &vsid))
+		return NVGRE_EXIT_USAGE;
+	fprintf(c->text, "counters:\n");
+	for (i = 0; i < NVGRE_CNT_MAX; i++) {
+		__u64 v = nvgre_dp_counter(&d->dp, i);
+
+		json_object_object_add(cnt, counter_names[i], json_object_new_int64(v));
+		if (v)
+			fprintf(c->text, "  %-24s %llu\n", counter_names[i], (unsigned long long)v);
+	}
+	json_object_object_add(c->result, "counters", cnt);
+	for (i = 1; i < NVGRE_DROP_MAX; i++)
+		drops[i] = nvgre_dp_drops(&d->dp, i);
+	fprintf(c->text, "drops:\n");
+	json_object_object_add(c->result, "drops", drops_json(drops, c->text, "  "));
+	if (c->argc == 2) {
+		if (nvgre_dp_vsid_get(&d->dp, vsid, &(struct nvgre_vsid){}))
+			return failed(c, "stats: no such VSID %u", vsid);
+		vsid_stats(c, arr, vsid);
+	} else {
+		while (!bpf_map_get_next_key(d->dp.vsids_fd, prev, &next)) {
+			k = next;
+			prev = &k;
+			vsid_stats(c, arr, k);
+		}
+	}
+	json_object_object_add(c->result, "vsids", arr);
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+static const struct command {
+	const char *w1, *w2;	/* w2 NULL: any second word (handled inside) */
+	int min_argc, max_argc;
+	int mutates;
+	int (*fn)(struct cmd_ctx *c);
+} commands[] = {
+	{ "status", NULL, 1, 1, 0, cmd_status },
+	{ "caps", NULL, 1, 1, 0, cmd_caps },
+	{ "offload", "show", 2, 2, 0, cmd_offload_show },
+	{ "offload", "set", 4, 4, 1, cmd_offload_set },
+	{ "vsid", "add", 3, 4, 1, cmd_vsid },
+	{ "vsid", "del", 3, 3, 1, cmd_vsid },
+	{ "vsid", "list", 2, 2, 0, cmd_vsid },
+	{ "route", "add", 5, 6, 1, cmd_route },
+	{ "route", "del", 4, 4, 1, cmd_route },
+	{ "route", "list", 2, 3, 0, cmd_route },
+	{ "route", "import", 2, 3, 1, cmd_route },
+	{ "route", "export", 2, 2, 0, cmd_route },
+	{ "vport", "add", 3, 64, 1, cmd_vport },
+	{ "vport", "del", 3, 3, 1, cmd_vport },
+	{ "vport", "list", 2, 2, 0, cmd_vport },
+	{ "stats", NULL, 1, 2, 0, cmd_stats },
+};
+
+static const struct command *find(int argc, const char *const *argv, int *partial)
+{
+	size_t i;
+
+	*partial = 0;
+	for (i = 0; i < NV_ARRAY_SIZE(commands); i++) {
+		const struct command *k = &commands[i];
+
+		if (argc < 1 || strcmp(argv[0], k->w1))
+			continue;
+		*partial = 1;
+		if (k->w2 && (argc < 2 || strcmp(argv[1], k->w2)))
+			continue;
+		return k;
+	}
+	return NULL;
+}
+
+int cmd_mutates(int argc, const char *const *argv)
+{
+	int partial;
+	const struct command *k = find(argc, argv, &partial);
+
+	return k && k->mutates;
+}
+
+int cmd_run(struct nvgred *d, int argc, const char *const *argv, json_object *records,
+	    json_object **result, char **text, char *err, size_t errlen)
+{
+	struct cmd_ctx c = { .d = d, .argc = argc, .argv = argv, .records = records,
+			     .err = err, .errlen = errlen };
+	const struct command *k;
+	size_t tlen = 0;
+	int partial, ret;
+
+	*result = NULL;
+	*text = NULL;
+	k = find(argc, argv, &partial);
+	if (!k) {
+		if (!argc)
+			snprintf(err, errlen, "no command");
+		else if (partial)
+			snprintf(err, errlen, "%s: unknown or missing subcommand '%s'", argv[0],
+				 argc > 1 ? argv[1] : "");
+		else
+			snprintf(err, errlen, "unknown command '%s'", argv[0]);
+		return NVGRE_EXIT_USAGE;
+	}
+	if (argc < k->min_argc || argc > k->max_argc) {
+		snprintf(err, errlen, "%s%s%s: wrong number of arguments", k->w1, k->w2 ? " " : "",
+			 k->w2 ? k->w2 : "");
+		return NVGRE_EXIT_USAGE;
+	}
+	c.result = json_object_new_object();
+	c.text = open_memstream(text, &tlen);
+	if (!c.result || !c.text) {
+		snprintf(err, errlen, "out of memory");
+		return NVGRE_EXIT_FAILED;
+	}
+	ret = k->fn(&c);
+	fclose(c.text);
+	if (ret) {
+		json_object_put(c.result);
+		free(*text);
+		*text = NULL;
+		return ret;
+	}
+	*result = c.result;
+	return 0;
+}

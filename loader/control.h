@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The control socket: unix stream, newline-delimited JSON (include/nvgre/ctl.h).
+ * Never blocks: each client has its own input and output buffer, a client
+ * that sends too much or does not read its replies is disconnected.
+ */
+#ifndef NVGRED_CONTROL_H
+#define NVGRED_CONTROL_H
+
+#include <poll.h>
+#include "daemon.h"
+
+#define CONTROL_MAX_CLIENTS	64
+#define CONTROL_MAX_LINE	(64u << 20)	/* a route import of ~1M records */
+#define CONTROL_MAX_OUT		(64u << 20)
+
+struct client {
+	int fd;
+	char *in, *out;
+	size_t in_len, in_cap, out_len, out_off, out_cap;
+	int monitor;
+};
+
+struct control {
+	int listen_fd;
+	struct client clients[CONTROL_MAX_CLIENTS];
+	struct nvgred *d;
+};
+
+int control_open(struct control *c, struct nvgred *d, const char *path);
+void control_close(struct control *c, const char *path);
+/* Fill pollfds (listen socket first); returns how many. */
+int control_pollfds(struct control *c, struct pollfd *fds, int max);
+void control_handle(struct control *c, const struct pollfd *fds, int n);
+/* Send an event line to every monitor client. */
+void control_event(struct control *c, json_object *event);
+
+#endif

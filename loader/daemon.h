@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* nvgred's state: the data path it drives and the objects it manages. */
+#ifndef NVGRED_DAEMON_H
+#define NVGRED_DAEMON_H
+
+#include <net/if.h>
+#include <json-c/json.h>
+
+#include "config.h"
+#include "caps.h"
+#include "datapath.h"
+
+#define VPORT_NAME_MAX	32
+
+struct vport_rec {
+	int used;
+	char name[VPORT_NAME_MAX];
+	__u32 vsid;
+	__u8 mac[6];
+	union nvgre_ip ips[NVGRE_MAX_VPORT_IPS];
+	int n_ips;
+	char dev[IF_NAMESIZE];		/* netdev vport; "" for xsk */
+	int ifindex;
+	int xsk_queues;			/* xsk vport: Q */
+	__u32 id;			/* nvgre_vport.id, also the array index */
+};
+
+struct nvgred {
+	struct nvgred_config cfg;
+	struct nvgre_dp dp;
+	struct nvgred_caps caps;
+	const char *config_path, *socket_path, *pin_dir, *state_path;
+	int underlay_ifindex;
+	int underlay_mtu_orig;		/* before *EncapOverhead raised it */
+	__u32 offload;			/* offload state (ST-1), persisted */
+	struct vport_rec vports[NVGRE_MAX_VPORTS];	/* index = id; 0 unused */
+	int restoring;			/* applying state/config: existing objects are fine */
+	/* events for monitor clients (control.c) */
+	void (*notify)(struct nvgred *d, json_object *event);
+};
+
+/*
+ * Run one command (argv as in DESIGN's command-line contract).  Returns
+ * NVGRE_EXIT_OK with *result (and *text for humans) set, or
+ * NVGRE_EXIT_USAGE / NVGRE_EXIT_FAILED with a one-line reason in err.
+ * records: the lines of route import (JSON array of string arrays).
+ */
+int cmd_run(struct nvgred *d, int argc, const char *const *argv, json_object *records,
+	    json_object **result, char **text, char *err, size_t errlen);
+
+/* Does the command change state (so the state file must be rewritten)? */
+int cmd_mutates(int argc, const char *const *argv);
+
+/* Write the derived settings into nv_config: offload, PAs, flags, MTU-derived. */
+int daemon_push_config(struct nvgred *d);
+
+/* The tenant MTU of vports (W-7, KW-1) for outer IPv4 (the smaller one if both). */
+int daemon_tenant_mtu(struct nvgred *d);
+
+void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

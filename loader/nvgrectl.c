@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * nvgrectl: the CLI of nvgred.  It sends the command words to the daemon,
+ * which validates and runs them (one parser for CLI, config and state), and
+ * prints the reply: text for humans, or the result object with --json.
+ * route import reads its file here, since nvgred may live in another mount
+ * namespace, and maps the daemon's record numbers back to file lines.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <json-c/json.h>
+
+#include <nvgre/ctl.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nvgrectl [--socket PATH] [--json] COMMAND\n"
+		"  status | caps | monitor\n"
+		"  offload show | offload set FEATURE on|off   (nvgre tx-csum rx-csum lso uso rss vmq)\n"
+		"  vsid add VSID [any-pa] | vsid del VSID | vsid list\n"
+		"  route add VSID MAC [IP] PA | route del VSID MAC | route list [VSID]\n"
+		"  route import FILE [--replace] | route export\n"
+		"  vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME|xsk QUEUES\n"
+		"  vport del NAME | vport list\n"
+		"  stats [VSID]\n");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "nvgrectl: --socket %s: path too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "nvgrectl: cannot connect to %s: %s (is nvgred running?)\n", path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int send_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* One line from fd into a growing buffer; NULL at EOF. */
+static char *read_line(int fd, char **buf, size_t *len, size_t *cap)
+{
+	char *nl;
+
+	for (;;) {
+		ssize_t n;
+
+		nl = *buf ? memchr(*buf, '\n', *len) : NULL;
+		if (nl) {
+			*nl = 0;
+			return *buf;
+		}
+		if (*cap - *len < 4096) {
+			*cap = *cap ? *cap * 2 : 65536;
+			*buf = realloc(*buf, *cap);
+			if (!*buf)
+				return NULL;
+		}
+		n = read(fd, *buf + *len, *cap - *len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		*len += n;
+	}
+}
+
+static void consume_line(char *buf, size_t *len)
+{
+	char *nl = memchr(buf, 0, *len);
+	size_t used = nl - buf + 1;
+
+	memmove(buf, buf + used, *len - used);
+	*len -= used;
+}
+
+/* route import: each non-empty, non-comment line is "VSID MAC [IP] PA". */
+static json_object *read_records(const char *path, int **lines)
+{
+	json_object *recs = json_object_new_array();
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int lineno = 0, n = 0, cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "nvgrectl: route import %s: %s\n", path, strerror(errno));
+		json_object_put(recs);
+		return NULL;
+	}
+	*lines = NULL;
+	while (fgets(line, sizeof(line), f)) {
+		json_object *rec = json_object_new_array();
+		char *tok, *save, *hash = strchr(line, '#');
+
+		lineno++;
+		if (hash)
+			*hash = 0;
+		for (tok = strtok_r(line, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save))
+			json_object_array_add(rec, json_object_new_string(tok));
+		if (!json_object_array_length(rec)) {
+			json_object_put(rec);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*lines = realloc(*lines, cap * sizeof(int));
+		}
+		(*lines)[n++] = lineno;
+		json_object_array_add(recs, rec);
+	}
+	fclose(f);
+	return recs;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *sock = NVGRE_DEFAULT_SOCKET, *import_file = NULL;
+	json_object *req, *args, *reply = NULL, *v, *records = NULL;
+	char *buf = NULL, *line;
+	size_t len = 0, cap = 0;
+	int o, json_out = 0, fd, i, status, monitor, *lines = NULL;
+
+	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+		switch (o) {
+		case 's': sock = optarg; break;
+		case 'j': json_out = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return NVGRE_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return NVGRE_EXIT_USAGE;
+	}
+	req = json_object_new_object();
+	args = json_object_new_array();
+	json_object_object_add(req, "version", json_object_new_int(NVGRE_CTL_VERSION));
+	for (i = optind; i < argc; i++) {
+		/* route import FILE: the file's lines travel, not its name */
+		if (i == optind + 2 && !strcmp(argv[optind], "route") &&
+		    !strcmp(argv[optind + 1], "import")) {
+			import_file = argv[i];
+			continue;
+		}
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	}
+	if (argc - optind >= 2 && !strcmp(argv[optind], "route") && !strcmp(argv[optind + 1], "import")) {
+		if (!import_file) {
+			fprintf(stderr, "nvgrectl: route import: missing FILE\n");
+			return NVGRE_EXIT_USAGE;
+		}
+		records = read_records(import_file, &lines);
+		if (!records)
+			return NVGRE_EXIT_USAGE;
+		json_object_object_add(req, "records", records);
+	}
+	json_object_object_add(req, "argv", args);
+	monitor = argc - optind == 1 && !strcmp(argv[optind], "monitor");
+
+	fd = connect_to(sock);
+	if (fd < 0)
+		return NVGRE_EXIT_FAILED;
+	{
+		const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+
+		if (send_all(fd, s, strlen(s)) || send_all(fd, "\n", 1)) {
+			fprintf(stderr, "nvgrectl: sending to %s: %s\n", sock, strerror(errno));
+			return NVGRE_EXIT_FAILED;
+		}
+	}
+	line = read_line(fd, &buf, &len, &cap);
+	if (line)
+		reply = json_tokener_parse(line);
+	if (!reply) {
+		fprintf(stderr, "nvgrectl: no valid reply from %s\n", sock);
+		return NVGRE_EXIT_FAILED;
+	}
+	if (!json_object_object_get_ex(reply, "version", &v) ||
+	    json_object_get_int(v) != NVGRE_CTL_VERSION) {
+		fprintf(stderr, "nvgrectl: nvgred speaks protocol %s, this nvgrectl %d: upgrade both\n",
+			v ? json_object_get_string(v) : "(none)", NVGRE_CTL_VERSION);
+		return NVGRE_EXIT_FAILED;
+	}
+	if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
+		const char *err = json_object_object_get_ex(reply, "error", &v) ?
+				  json_object_get_string(v) : "failed";
+		int rec;
+
+		status = json_object_object_get_ex(reply, "status", &v) ? json_object_get_int(v) : 1;
+		/* "record N: ..." of an import: name the file and line instead */
+		if (import_file && sscanf(err, "record %d:", &rec) == 1 && rec >= 1 &&
+		    rec <= (int)json_object_array_length(records))
+			fprintf(stderr, "%s:%d:%s\n", import_file, lines[rec - 1], strchr(err, ':') + 1);
+		else
+			fprintf(stderr, "nvgrectl: %s\n", err);
+		return status ? status : NVGRE_EXIT_FAILED;
+	}
+	if (json_out) {
+		json_object_object_get_ex(reply, "result", &v);
+		printf("%s\n", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY));
+	} else if (json_object_object_get_ex(reply, "text", &v)) {
+		fputs(json_object_get_string(v), stdout);
+	}
+	fflush(stdout);
+	if (monitor) {
+		consume_line(buf, &len);
+		while ((line = read_line(fd, &buf, &len, &cap))) {
+			printf("%s\n", line);
+			fflush(stdout);
+			consume_line(buf, &len);
+		}
+	}
+	close(fd);
+	return 0;
+}

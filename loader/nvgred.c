@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * nvgred: loads and attaches the NVGRE data path, owns its configuration
+ * and serves nvgrectl.  SIGTERM leaves the data path attached and its maps
+ * pinned (a restarted nvgred adopts them); --teardown removes everything.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
+
+#include <nvgre/ctl.h>
+#include <nvgre/offload.h>
+#include <nvgre/rss.h>
+#include "attach.h"
+#include "control.h"
+#include "daemon.h"
+#include "state.h"
+
+static struct control ctl;
+
+void daemon_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "nvgred: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+static void notify(struct nvgred *d, json_object *ev)
+{
+	(void)d;
+	control_event(&ctl, ev);
+}
+
+int daemon_tenant_mtu(struct nvgred *d)
+{
+	int mtu = link_mtu_get(d->cfg.underlay);
+
+	if (mtu <= 0)
+		return mtu;
+	/* a vport may talk to PAs of either family: leave room for the larger */
+	return mtu - (d->cfg.has_pa6 ? NVGRE_OVERHEAD_IPV6 : NVGRE_OVERHEAD_IPV4);
+}
+
+int daemon_push_config(struct nvgred *d)
+{
+	struct nvgre_config c;
+
+	nvgre_config_defaults(&c);
+	c.offload = d->offload;
+	c.flags = (d->cfg.drop_bad_csum ? NVGRE_CFG_DROP_BAD_CSUM : 0) |
+		  (d->cfg.flowid_zero ? NVGRE_CFG_FLOWID_ZERO : 0) |
+		  (d->caps.gso_tcp ? NVGRE_CFG_GSO_TCP : 0) |
+		  (d->caps.gso_udp ? NVGRE_CFG_GSO_UDP : 0);
+	c.max_header = d->cfg.max_header;
+	c.rx_queues = d->caps.rx_queues > 0 ? d->caps.rx_queues : 1;
+	c.ttl = d->cfg.ttl;
+	c.underlay_ifindex = d->underlay_ifindex;
+	if (d->cfg.has_pa4)
+		c.pa4 = d->cfg.pa4;
+	if (d->cfg.has_pa6)
+		c.pa6 = d->cfg.pa6;
+	return nvgre_dp_set_config(&d->dp, &c);
+}
+
+/* Vport MTUs follow the underlay (W-7, KW-1). */
+static void update_vport_mtus(struct nvgred *d)
+{
+	int i, mtu = daemon_tenant_mtu(d);
+
+	for (i = 1; i < NVGRE_MAX_VPORTS && mtu > 0; i++)
+		if (d->vports[i].used && *d->vports[i].dev &&
+		    link_mtu_get(d->vports[i].dev) != mtu)
+			link_mtu_set(d->vports[i].dev, mtu);
+}
+
+static int pin_dir_ok(const char *dir)
+{
+	struct statfs st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "nvgred: --pin-dir %s: %s\n", dir, strerror(errno));
+		return 0;
+	}
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
+		fprintf(stderr, "nvgred: --pin-dir %s: not on a bpf filesystem "
+			"(mount -t bpf bpf DIR, or /sys/fs/bpf)\n", dir);
+		return 0;
+	}
+	return 1;
+}
+
+/* Maps pinned by an nvgred with another layout cannot be adopted. */
+static int pinned_layout_ok(const char *dir)
+{
+	char path[4096];
+	struct nvgre_config c;
+	__u32 zero = 0;
+	int fd, ok = 1;
+
+	snprintf(path, sizeof(path), "%s/nv_config", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 1;	/* nothing pinned yet */
+	if (!bpf_map_lookup_elem(fd, &zero, &c) && c.layout_version &&
+	    c.layout_version != NVGRE_MAP_LAYOUT_VERSION) {
+		fprintf(stderr, "nvgred: maps in %s have layout %u, this nvgred uses %u: "
+			"run nvgred --teardown first (drops the pinned state)\n",
+			dir, c.layout_version, NVGRE_MAP_LAYOUT_VERSION);
+		ok = 0;
+	}
+	close(fd);
+	return ok;
+}
+
+/* [static] objects of the config: applied like nvgrectl commands. */
+static void apply_statics(struct nvgred *d)
+{
+	int i;
+
+	d->restoring = 1;
+	for (i = 0; i < d->cfg.n_static; i++) {
+		char buf[1024], *argv[72], *tok, *save, err[256], *text;
+		json_object *res;
+		int argc = 0;
+
+		snprintf(buf, sizeof(buf), "%s", d->cfg.statics[i].text);
+		/* "route 5000 ..." means "route add 5000 ..." */
+		for (tok = strtok_r(buf, " \t", &save); tok && argc < 70;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			argv[argc++] = tok;
+			if (argc == 1)
+				argv[argc++] = "add";
+		}
+		if (cmd_run(d, argc, (const char *const *)argv, NULL, &res, &text, err, sizeof(err))) {
+			daemon_log("%s:%d: %s", d->config_path, d->cfg.statics[i].line, err);
+			continue;
+		}
+		json_object_put(res);
+		free(text);
+	}
+	d->restoring = 0;
+}
+
+static int start(struct nvgred *d)
+{
+	int err, mtu;
+
+	d->underlay_ifindex = if_nametoindex(d->cfg.underlay);
+	if (!d->underlay_ifindex) {
+		fprintf(stderr, "nvgred: underlay %s: no such interface\n", d->cfg.underlay);
+		return NVGRE_EXIT_FAILED;
+	}
+	if (!pin_dir_ok(d->pin_dir) || !pinned_layout_ok(d->pin_dir))
+		return NVGRE_EXIT_FAILED;
+	err = nvgre_dp_open(&d->dp, d->pin_dir);
+	if (err) {
+		fprintf(stderr, "nvgred: loading the data path: %s\n", strerror(-err));
+		return NVGRE_EXIT_FAILED;
+	}
+	d->offload = d->cfg.offload | (d->cfg.task_offload ? NVGRE_OFF_GLOBAL : 0) |
+		     (d->cfg.task_offload_nvgre ? NVGRE_OFF_NVGRE : 0);
+
+	/* KW-1 *EncapOverhead: raise the underlay MTU once, from its original value. */
+	mtu = link_mtu_get(d->cfg.underlay);
+	d->underlay_mtu_orig = mtu;
+	state_restore(d);	/* may bring the original MTU and offload state back */
+	if (d->cfg.encap_overhead && mtu != d->underlay_mtu_orig + d->cfg.encap_overhead &&
+	    link_mtu_set(d->cfg.underlay, d->underlay_mtu_orig + d->cfg.encap_overhead))
+		daemon_log("underlay %s: cannot raise MTU by %d", d->cfg.underlay,
+			   d->cfg.encap_overhead);
+
+	caps_probe(d->cfg.underlay, &d->caps);
+	err = daemon_push_config(d) ?: nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
+	if (!err)
+		err = tc_attach_ingress(d->underlay_ifindex, d->dp.tc_rx_fd);
+	if (err) {
+		fprintf(stderr, "nvgred: setting up %s: %s\n", d->cfg.underlay, strerror(-err));
+		return NVGRE_EXIT_FAILED;
+	}
+	apply_statics(d);
+	update_vport_mtus(d);
+	state_save(d);
+	return 0;
+}
+
+/* SIGHUP: re-read the config, apply what changed without reattaching. */
+static void reload(struct nvgred *d)
+{
+	struct nvgred_config *next = malloc(sizeof(*next));
+	char err[512];
+
+	if (!next)
+		return;
+	if (config_load(d->config_path, next, err, sizeof(err))) {
+		daemon_log("reload: %s (keeping the running configuration)", err);
+		free(next);
+		return;
+	}
+	if (strcmp(next->underlay, d->cfg.underlay))
+		daemon_log("reload: the underlay changes only with a restart");
+	else
+		d->cfg.pa4 = next->pa4, d->cfg.pa6 = next->pa6,
+		d->cfg.has_pa4 = next->has_pa4, d->cfg.has_pa6 = next->has_pa6;
+	d->cfg.flowid_zero = next->flowid_zero;
+	d->cfg.ttl = next->ttl;
+	d->cfg.max_header = next->max_header;
+	d->cfg.drop_bad_csum = next->drop_bad_csum;
+	memcpy(d->cfg.rss_key, next->rss_key, sizeof(next->rss_key));
+	config_free(&d->cfg);
+	memcpy(d->cfg.statics, next->statics, sizeof(next->statics));
+	d->cfg.n_static = next->n_static;
+	free(next);
+	daemon_push_config(d);
+	nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
+	apply_statics(d);
+	state_save(d);
+	daemon_log("configuration reloaded");
+}
+
+static int rtnl_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A link changed (features, MTU, ...): re-derive capabilities and MTUs. */
+static void link_changed(struct nvgred *d, int fd)
+{
+	char buf[16384];
+	int gso_tcp = d->caps.gso_tcp, gso_udp = d->caps.gso_udp;
+
+	while (recv(fd, buf, sizeof(buf), 0) > 0)
+		;
+	caps_probe(d->cfg.underlay, &d->caps);
+	if (gso_tcp != d->caps.gso_tcp || gso_udp != d->caps.gso_udp) {
+		json_object *ev = json_object_new_object();
+
+		daemon_log("underlay %s: GSO of GRE now tcp %s, udp %s", d->cfg.underlay,
+			   d->caps.gso_tcp ? "on" : "off", d->caps.gso_udp ? "on" : "off");
+		json_object_object_add(ev, "event", json_object_new_string("caps"));
+		json_object_object_add(ev, "lso", json_object_new_boolean(d->caps.gso_tcp));
+		json_object_object_add(ev, "uso", json_object_new_boolean(d->caps.gso_udp));
+		control_event(&ctl, ev);
+		json_object_put(ev);
+	}
+	daemon_push_config(d);
+	update_vport_mtus(d);
+}
+
+static int run(struct nvgred *d)
+{
+	struct pollfd fds[CONTROL_MAX_CLIENTS + 3];
+	sigset_t mask;
+	int sfd, nfd, n, err;
+	uint64_t wd_usec = 0;
+	struct timespec last_wd = {};
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	nfd = rtnl_open();
+	err = control_open(&ctl, d, d->socket_path);
+	if (err) {
+		fprintf(stderr, "nvgred: --socket %s: %s\n", d->socket_path, strerror(-err));
+		return NVGRE_EXIT_FAILED;
+	}
+	d->notify = notify;
+	sd_watchdog_enabled(0, &wd_usec);
+	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", d->cfg.underlay, d->socket_path);
+	daemon_log("ready: underlay %s, socket %s, pins %s", d->cfg.underlay, d->socket_path,
+		   d->pin_dir);
+
+	for (;;) {
+		struct timespec now;
+		int i;
+
+		n = control_pollfds(&ctl, fds, CONTROL_MAX_CLIENTS + 1);
+		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = nfd, .events = POLLIN };
+		if (poll(fds, n, wd_usec ? (int)(wd_usec / 2000) : -1) < 0 && errno != EINTR)
+			break;
+		if (wd_usec) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if ((now.tv_sec - last_wd.tv_sec) * 1000000 >= (long)(wd_usec / 2)) {
+				sd_notify(0, "WATCHDOG=1");
+				last_wd = now;
+			}
+		}
+		if (fds[n - 2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					sd_notify(0, "RELOADING=1");
+					reload(d);
+					sd_notify(0, "READY=1");
+				} else {
+					break;
+				}
+			}
+		}
+		if (nfd >= 0 && (fds[n - 1].revents & POLLIN))
+			link_changed(d, nfd);
+		for (i = 0; i < n - 2; i++)
+			if (fds[i].revents)
+				break;
+		if (i < n - 2)
+			control_handle(&ctl, fds, n - 2);
+	}
+	/* Leave the data path attached and pinned: the next nvgred adopts it. */
+	sd_notify(0, "STOPPING=1");
+	control_close(&ctl, d->socket_path);
+	state_save(d);
+	daemon_log("stopped; the data path stays attached");
+	return 0;
+}
+
+/* Detach everything we attached and remove our pins (state file kept). */
+static int teardown(struct nvgred *d)
+{
+	const char *maps[] = { "nv_config", "nv_rss", "nv_vsids", "nv_vports", "nv_routes",
+			       "nv_vsid_pas", "nv_vport_if", "nv_ips", "nv_xsks", "nv_drops",
+			       "nv_counters", "nv_vsid_stats", "nv_vport_stats" };
+	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
+	char path[4096];
+	size_t i;
+	int ifindex;
+
+	ifindex = *d->cfg.underlay ? (int)if_nametoindex(d->cfg.underlay) : 0;
+	if (ifindex)
+		tc_detach_ingress(ifindex);
+	/* vports: from the state file ("vport add NAME ... dev IFNAME") */
+	if (root && json_object_object_get_ex(root, "commands", &cmds)) {
+		for (i = 0; i < json_object_array_length(cmds); i++) {
+			json_object *a = json_object_array_get_idx(cmds, i);
+			size_t j, m = json_object_array_length(a);
+
+			for (j = 0; j + 1 < m; j++)
+				if (!strcmp(json_object_get_string(json_object_array_get_idx(a, j)), "dev")) {
+					ifindex = if_nametoindex(json_object_get_string(
+						json_object_array_get_idx(a, j + 1)));
+					if (ifindex)
+						tc_detach_ingress(ifindex);
+				}
+		}
+		if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && *d->cfg.underlay &&
+		    d->cfg.encap_overhead && json_object_get_int(v) > 0)
+			link_mtu_set(d->cfg.underlay, json_object_get_int(v));
+	}
+	json_object_put(root);
+	for (i = 0; i < NV_ARRAY_SIZE(maps); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->pin_dir, maps[i]);
+		unlink(path);
+	}
+	rmdir(d->pin_dir);
+	printf("nvgred: torn down (pins in %s removed, state file %s kept)\n", d->pin_dir,
+	       d->state_path);
+	return 0;
+}
+
+/* libbpf chatter: warnings and errors only, and not the expected EEXIST of clsact. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG || strstr(fmt, "Exclusivity flag"))
+		return 0;
+	if (strstr(fmt, "Kernel error message") && level == LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: nvgred [--config FILE] [--socket PATH] [--pin-dir DIR] [--state FILE]\n"
+		   "              [--foreground]\n"
+		   "       nvgred --check-config FILE\n"
+		   "       nvgred --teardown [--config FILE] [--pin-dir DIR] [--state FILE]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "teardown", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static struct nvgred d;
+	const char *check = NULL;
+	char err[512];
+	int o, do_teardown = 0, ret;
+
+	libbpf_set_print(libbpf_print);
+	d.config_path = NVGRE_DEFAULT_CONFIG;
+	d.socket_path = NVGRE_DEFAULT_SOCKET;
+	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;
+	d.state_path = NVGRE_DEFAULT_STATE;
+	while ((o = getopt_long(argc, argv, "c:s:p:S:fC:Th", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': d.config_path = optarg; break;
+		case 's': d.socket_path = optarg; break;
+		case 'p': d.pin_dir = optarg; break;
+		case 'S': d.state_path = optarg; break;
+		case 'f': break;	/* always: systemd Type=notify runs us in the foreground */
+		case 'C': check = optarg; break;
+		case 'T': do_teardown = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return NVGRE_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nvgred: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return NVGRE_EXIT_USAGE;
+	}
+	if (check) {
+		if (config_load(check, &d.cfg, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			return NVGRE_EXIT_USAGE;
+		}
+		printf("%s: ok (underlay %s, %d static objects)\n", check, d.cfg.underlay,
+		       d.cfg.n_static);
+		return 0;
+	}
+	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
+		if (do_teardown)	/* tear down what we can without a config */
+			return teardown(&d);
+		fprintf(stderr, "%s\n", err);
+		return NVGRE_EXIT_USAGE;
+	}
+	if (do_teardown)
+		return teardown(&d);
+	ret = start(&d);
+	if (ret)
+		return ret;
+	return run(&d);
+}

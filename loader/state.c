@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* State file (state.h): JSON, written to a temporary file then renamed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include <nvgre/ctl.h>
+#include "state.h"
+
+static json_object *str(const char *s)
+{
+	return json_object_new_string(s);
+}
+
+static void ip_str(const union nvgre_ip *ip, char *buf, size_t len)
+{
+	if (nvgre_ip_is_v4(ip))
+		inet_ntop(AF_INET, &ip->w[3], buf, len);
+	else
+		inet_ntop(AF_INET6, ip->b, buf, len);
+}
+
+static void mac_str(const __u8 *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Each object as the argv that recreates it: the state file replays commands. */
+static json_object *argv_of(int n, const char *const *a)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, str(a[i]));
+	return arr;
+}
+
+static void save_vsids(struct nvgred *d, json_object *cmds)
+{
+	__u32 k, next, *prev = NULL;
+	struct nvgre_vsid v;
+	char vs[16];
+
+	while (!bpf_map_get_next_key(d->dp.vsids_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (nvgre_dp_vsid_get(&d->dp, k, &v))
+			continue;
+		snprintf(vs, sizeof(vs), "%u", k);
+		if (v.flags & NVGRE_VSID_F_ANY_PA)
+			json_object_array_add(cmds, argv_of(4, (const char *[]){ "vsid", "add", vs, "any-pa" }));
+		else
+			json_object_array_add(cmds, argv_of(3, (const char *[]){ "vsid", "add", vs }));
+	}
+}
+
+/* Lookup records with their customer IPs (IPs of vports are the vports'). */
+static void save_routes(struct nvgred *d, json_object *cmds)
+{
+	struct nvgre_mac_key k, next, *prev = NULL;
+	struct nvgre_route r;
+
+	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+		struct nvgre_ip_key ik, inext, *iprev = NULL;
+		struct nvgre_ip_mac m;
+		char vs[16], mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
+		int n = 0;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
+			continue;
+		snprintf(vs, sizeof(vs), "%u", k.vsid);
+		mac_str(k.mac, mac);
+		ip_str(&r.pa, pa, sizeof(pa));
+		while (!bpf_map_get_next_key(d->dp.ips_fd, iprev, &inext)) {
+			ik = inext;
+			iprev = &ik;
+			if (ik.vsid != k.vsid || bpf_map_lookup_elem(d->dp.ips_fd, &ik, &m) ||
+			    memcmp(m.mac, k.mac, 6))
+				continue;
+			ip_str(&ik.ip, ip, sizeof(ip));
+			json_object_array_add(cmds, argv_of(6, (const char *[]){ "route", "add", vs, mac, ip, pa }));
+			n++;
+		}
+		if (!n)
+			json_object_array_add(cmds, argv_of(5, (const char *[]){ "route", "add", vs, mac, pa }));
+	}
+}
+
+static void save_vports(struct nvgred *d, json_object *cmds)
+{
+	int i, j;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+		const struct vport_rec *v = &d->vports[i];
+		json_object *a;
+		char vs[16], mac[18], ip[INET6_ADDRSTRLEN], q[8];
+
+		if (!v->used)
+			continue;
+		snprintf(vs, sizeof(vs), "%u", v->vsid);
+		mac_str(v->mac, mac);
+		a = argv_of(7, (const char *[]){ "vport", "add", v->name, "vsid", vs, "mac", mac });
+		for (j = 0; j < v->n_ips; j++) {
+			ip_str(&v->ips[j], ip, sizeof(ip));
+			json_object_array_add(a, str("ip"));
+			json_object_array_add(a, str(ip));
+		}
+		if (*v->dev) {
+			json_object_array_add(a, str("dev"));
+			json_object_array_add(a, str(v->dev));
+		} else {
+			snprintf(q, sizeof(q), "%d", v->xsk_queues);
+			json_object_array_add(a, str("xsk"));
+			json_object_array_add(a, str(q));
+		}
+		json_object_array_add(cmds, a);
+	}
+}
+
+int state_save(struct nvgred *d)
+{
+	json_object *root = json_object_new_object(), *cmds = json_object_new_array();
+	char tmp[4096];
+	const char *s;
+	int fd, err = 0;
+	size_t len;
+
+	json_object_object_add(root, "version", json_object_new_int(NVGRE_STATE_VERSION));
+	json_object_object_add(root, "offload", json_object_new_int(d->offload));
+	json_object_object_add(root, "underlay_mtu_orig", json_object_new_int(d->underlay_mtu_orig));
+	save_vsids(d, cmds);
+	save_routes(d, cmds);
+	save_vports(d, cmds);
+	json_object_object_add(root, "commands", cmds);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
+	len = strlen(s);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err = -errno;
+	else if (write(fd, s, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd))
+		err = -errno ?: -EIO;
+	if (fd >= 0)
+		close(fd);
+	if (!err && rename(tmp, d->state_path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		daemon_log("state: cannot write %s: %s", d->state_path, strerror(-err));
+	}
+	json_object_put(root);
+	return err;
+}
+
+int state_restore(struct nvgred *d)
+{
+	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
+	size_t i, n;
+	int failed = 0;
+
+	if (!root) {
+		if (access(d->state_path, F_OK))
+			return 0;	/* first start */
+		daemon_log("state: %s is not valid JSON: ignored (objects not restored)",
+			   d->state_path);
+		return -EINVAL;
+	}
+	if (!json_object_object_get_ex(root, "version", &v) ||
+	    json_object_get_int(v) != NVGRE_STATE_VERSION) {
+		daemon_log("state: %s has an unknown version: ignored", d->state_path);
+		json_object_put(root);
+		return -EINVAL;
+	}
+	if (json_object_object_get_ex(root, "offload", &v))
+		d->offload = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && json_object_get_int(v) > 0)
+		d->underlay_mtu_orig = json_object_get_int(v);
+	if (!json_object_object_get_ex(root, "commands", &cmds))
+		cmds = NULL;
+	n = cmds ? json_object_array_length(cmds) : 0;
+	d->restoring = 1;
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(cmds, i), *res;
+		const char *argv[72];
+		char err[256], *text;
+		size_t j, m = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+
+		if (!m || m > NV_ARRAY_SIZE(argv))
+			continue;
+		for (j = 0; j < m; j++)
+			argv[j] = json_object_get_string(json_object_array_get_idx(a, j));
+		if (cmd_run(d, m, argv, NULL, &res, &text, err, sizeof(err))) {
+			daemon_log("state: %s entry %zu: %s", d->state_path, i + 1, err);
+			failed++;
+			continue;
+		}
+		json_object_put(res);
+		free(text);
+	}
+	d->restoring = 0;
+	json_object_put(root);
+	return failed ? -EINVAL : 0;
+}

@@ -175,29 +175,35 @@ static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
 {
 	const struct nvgre_pkt *pkt = &st->pkt;
 	struct nv_ethhdr ieth;
-	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO;
-	__u32 inner_len;
+	__u64 flags = BPF_F_ADJ_ROOM_FIXED_GSO, decap = 0;
+	__u32 inner_l3_len, len_min;
 
 	if (bpf_skb_load_bytes(skb, pkt->inner_l2_off, &ieth, sizeof(ieth)))
 		return -1;
-	if (pkt->inner_ipver == 4 && pkt->outer_ipver == 6)
-		flags |= adj_room_decap_l3_ipv4;
-	else if (pkt->inner_ipver == 6 && pkt->outer_ipver == 4)
-		flags |= adj_room_decap_l3_ipv6;
+	/*
+	 * The kernel refuses to shrink below a minimum L3 length: that of the
+	 * outer protocol (20 / 40), or of the DECAP_L3 flag given.  Tell it the
+	 * new L3 when the version changes, and call a non-IP inner frame (ARP)
+	 * IPv4: its own receiver re-reads the EtherType anyway.
+	 */
+	if (pkt->inner_ipver == 6 && pkt->outer_ipver == 4)
+		decap = adj_room_decap_l3_ipv6;
+	else if (pkt->outer_ipver == 6 && pkt->inner_ipver != 6)
+		decap = adj_room_decap_l3_ipv4;
+	flags |= decap;
+	if (decap)
+		len_min = decap == adj_room_decap_l3_ipv6 ? 40 : 20;
+	else
+		len_min = pkt->outer_ipver == 4 ? 20 : 40;
 
 	/* Trailing bytes after the outer IP packet (Ethernet padding). */
 	if (pkt->outer_end < skb->len && bpf_skb_change_tail(skb, pkt->outer_end, 0))
 		return -1;
 
-	/*
-	 * The kernel refuses to shrink below an IPv6 header's worth of bytes
-	 * after the MAC header (40, by the outer protocol).  A tiny non-IP
-	 * inner frame (an ARP over IPv6, say) is padded for the shrink and
-	 * trimmed back after it.  Such frames are never GSO.
-	 */
-	inner_len = pkt->outer_end - pkt->inner_l2_off;
-	if (inner_len < NV_ETH_HLEN + 40 &&
-	    bpf_skb_change_tail(skb, pkt->inner_l2_off + NV_ETH_HLEN + 40, 0))
+	/* A still smaller inner frame is padded for the shrink, trimmed after it. */
+	inner_l3_len = pkt->outer_end - pkt->inner_l2_off - NV_ETH_HLEN;
+	if (inner_l3_len < len_min &&
+	    bpf_skb_change_tail(skb, pkt->inner_l2_off + NV_ETH_HLEN + len_min, 0))
 		return -1;
 
 	/* ADJ_ROOM_MAC removes bytes right after the 14-byte MAC header:
@@ -207,7 +213,8 @@ static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
 		return -1;
 	if (bpf_skb_store_bytes(skb, 0, &ieth, sizeof(ieth), 0))
 		return -1;
-	if (inner_len < NV_ETH_HLEN + 40 && bpf_skb_change_tail(skb, inner_len, 0))
+	if (inner_l3_len < len_min &&
+	    bpf_skb_change_tail(skb, NV_ETH_HLEN + inner_l3_len, 0))
 		return -1;
 	return 0;
 }

@@ -26,8 +26,9 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 	if (!src)
 		return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
 	err = tx_size_ok(skb, st, tx_overhead(pa), &mtu);
-	if (err == NVGRE_DROP_TOO_BIG)
-		return tx_too_big(skb, st, mtu - tx_overhead(pa) + NV_ETH_HLEN);
+	/* ICMP for single frames; a too-big GSO skb means the tenant's MTU is wrong */
+	if (err == NVGRE_DROP_TOO_BIG && !gso)
+		return tx_too_big(skb, st, mtu - tx_overhead(pa));	/* W-7: the tenant MTU */
 	if (err)
 		return tx_drop(st, err);
 	err = tx_fib(skb, st, src, pa, v4, &rt);

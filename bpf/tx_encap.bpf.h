@@ -115,24 +115,23 @@ static __always_inline __u8 tx_flowid(const struct tx_state *st)
 }
 
 /*
- * Is a GSO skb something the underlay can carry (LSO-4)?  Returns 0 or
- * NVGRE_DROP_GSO_UNSUPPORTED.  Non-GSO frames are checked against the
- * underlay MTU instead (W-7): NVGRE_DROP_TOO_BIG.
+ * Can the underlay carry this frame once encapsulated?  A GSO skb needs GRE
+ * segmentation by the device or the kernel (LSO-4): else
+ * NVGRE_DROP_GSO_UNSUPPORTED.  Every frame, or each segment of a GSO skb
+ * (bpf_check_mtu knows GSO), must fit the underlay MTU (W-7): else
+ * NVGRE_DROP_TOO_BIG with *mtu the underlay MTU.
  */
 static __always_inline int tx_size_ok(struct __sk_buff *skb, struct tx_state *st, __u32 overhead,
 				      __u32 *mtu)
 {
 	__u32 off = st->cfg->offload;
 
-	if (skb->gso_size) {
-		if (st->l4 == NV_IPPROTO_TCP && (st->cfg->flags & NVGRE_CFG_GSO_TCP) &&
-		    nvgre_offload_on(off, NVGRE_OFF_LSO))
-			return 0;
-		if (st->l4 == NV_IPPROTO_UDP && (st->cfg->flags & NVGRE_CFG_GSO_UDP) &&
-		    nvgre_offload_on(off, NVGRE_OFF_USO))
-			return 0;
+	if (skb->gso_size &&
+	    !(st->l4 == NV_IPPROTO_TCP && (st->cfg->flags & NVGRE_CFG_GSO_TCP) &&
+	      nvgre_offload_on(off, NVGRE_OFF_LSO)) &&
+	    !(st->l4 == NV_IPPROTO_UDP && (st->cfg->flags & NVGRE_CFG_GSO_UDP) &&
+	      nvgre_offload_on(off, NVGRE_OFF_USO)))
 		return NVGRE_DROP_GSO_UNSUPPORTED;
-	}
 	*mtu = 0;
 	if (bpf_check_mtu(skb, st->cfg->underlay_ifindex, mtu, overhead, 0))
 		return NVGRE_DROP_TOO_BIG;

@@ -82,14 +82,19 @@ int daemon_push_config(struct nvgred *d)
 	return nvgre_dp_set_config(&d->dp, &c);
 }
 
-/* Vport MTUs follow the underlay (W-7, KW-1). */
+/*
+ * Vport MTUs follow a growing underlay (W-7, KW-1).  They are never
+ * lowered at run time: a veth drops, silently, frames larger than its MTU
+ * that its peer (the tenant, whose MTU we do not control) sends; better
+ * the transmit program sees them and answers with ICMP "too big".
+ */
 static void update_vport_mtus(struct nvgred *d)
 {
 	int i, mtu = daemon_tenant_mtu(d);
 
 	for (i = 1; i < NVGRE_MAX_VPORTS && mtu > 0; i++)
 		if (d->vports[i].used && *d->vports[i].dev &&
-		    link_mtu_get(d->vports[i].dev) != mtu)
+		    link_mtu_get(d->vports[i].dev) < mtu)
 			link_mtu_set(d->vports[i].dev, mtu);
 }
 

@@ -41,9 +41,11 @@ run_suite() {
 }
 
 run_suite rx ./build/tests/test_rx
+run_suite tx ./tests/tx_oracle/check_tx.sh
 run_suite units ./build/tests/test_units
 run_suite oracle ./tests/oracle/run.sh
 run_suite fuzz ./tests/fuzz.sh
+run_suite e2e ./tests/e2e/test_overlay.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

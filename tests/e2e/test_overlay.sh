@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# End to end: the two-host overlay of topo.sh, driven only through nvgred
+# and nvgrectl, for an IPv4 and an IPv6 underlay, with IPv4 and IPv6
+# tenants (all four outer/inner combinations).  Prints TAP.
+set -u
+. "$(dirname "$0")/topo.sh"
+trap topo_down EXIT
+
+n=0
+failed=0
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+check() { local d=$1; shift; "$@" >"$WORK/last.out" 2>&1; local rc=$?
+	[ $rc -ne 0 ] && sed 's/^/#   /' "$WORK/last.out" | tail -5; ok $rc "$d"; }
+
+ping_ok() { in_ns "$1" ping -c 3 -i 0.2 -W 2 "$2"; }
+
+# TCP through encap and TC decap keeps large segments: the receiving VM
+# sees frames longer than the MTU (GRO/GSO skbs), and the data arrives.
+tcp_gso() {
+	local from=$1 to=$2 dst=$3 port=$4 big
+	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
+	sleep 0.3
+	in_ns "$to" timeout 8 tcpdump -i eth0 -nn -c 5 "tcp and greater 3000" >"$WORK/gso.txt" 2>/dev/null &
+	local dump=$!
+	sleep 0.5
+	in_ns "$from" timeout 15 iperf3 -c "$dst" -p "$port" -t 2 -J >"$WORK/iperf.json" || return 1
+	wait $dump
+	big=$(grep -c "length" "$WORK/gso.txt")
+	/usr/bin/python3 - "$WORK/iperf.json" "$big" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["end"]["sum_received"]
+print(f"# received {r['bytes']} bytes, {r['bits_per_second']/1e9:.2f} Gbit/s, {sys.argv[2]} large frames seen")
+sys.exit(0 if r["bytes"] > 50e6 and int(sys.argv[2]) >= 1 else 1)
+PY
+}
+
+udp_flow() {
+	local from=$1 to=$2 dst=$3 port=$4
+	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
+	sleep 0.3
+	in_ns "$from" timeout 15 iperf3 -u -c "$dst" -p "$port" -t 1 -b 200M -l 1200 -J >"$WORK/udp.json" || return 1
+	/usr/bin/python3 - "$WORK/udp.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))["end"]["sum"]
+print(f"# UDP: {s['packets']} packets, {s['lost_percent']:.2f}% lost")
+sys.exit(0 if s["packets"] > 1000 and s["lost_percent"] < 5 else 1)
+PY
+}
+
+icmp_echos() { in_ns "$1" nstat -az IcmpInEchos | awk '/IcmpInEchos/ {print $2}'; }
+
+for fam in 4 6; do
+	TOPO=nvgre-e2e-$$-u$fam
+	WORK=$(mktemp -d /tmp/$TOPO.XXXXXX)
+	if ! topo_up $fam; then
+		ok 1 "underlay IPv$fam: topology and daemons up"
+		topo_down
+		continue
+	fi
+	ok 0 "underlay IPv$fam: topology and daemons up"
+	u="[IPv$fam underlay]"
+
+	check "$u ping IPv4 a1 -> b1 (VSID $VSID_A)" ping_ok a1 192.0.2.2
+	check "$u ping IPv6 a1 -> b1 (ND proxied)" ping_ok a1 2001:db8:1::2
+	check "$u ping IPv4 a2 -> b2 (VSID $VSID_B, same addresses)" ping_ok a2 192.0.2.2
+	check "$u ping IPv6 b2 -> a2" ping_ok b2 2001:db8:1::1
+
+	# isolation: a1's echoes reach b1 only
+	b1=$(icmp_echos b1); b2=$(icmp_echos b2)
+	ping_ok a1 192.0.2.2 >/dev/null
+	ok $(( $(icmp_echos b1) - b1 == 3 && $(icmp_echos b2) == b2 ? 0 : 1 )) \
+		"$u isolation: VSID $VSID_A echoes reach b1 ($(( $(icmp_echos b1) - b1 ))), none reach b2"
+
+	ok $(( $(counter A tx_arp_proxy) > 0 && $(counter A tx_nd_proxy) > 0 ? 0 : 1 )) \
+		"$u ARP and ND answered by the data path on host A"
+
+	check "$u TCP IPv4 a1 -> b1 keeps GSO through decap" tcp_gso a1 b1 192.0.2.2 5201
+	check "$u TCP IPv6 b2 -> a2 keeps GSO through decap" tcp_gso b2 a2 2001:db8:1::1 5202
+	check "$u UDP IPv4 a1 -> b1" udp_flow a1 b1 192.0.2.2 5203
+	check "$u UDP IPv6 a2 -> b2" udp_flow a2 b2 2001:db8:1::2 5204
+	ok $(( $(counter A tx_gso) > 0 ? 0 : 1 )) "$u host A encapsulated GSO skbs ($(counter A tx_gso))"
+
+	if [ "$fam" = 4 ]; then
+		# ST-1: rx-csum toggled at run time, with traffic: the next packets see it
+		before=$(vsid_stat B $VSID_A rx_csum_ok)
+		ctl B offload set rx-csum off >/dev/null
+		ping_ok a1 192.0.2.2 >/dev/null
+		mid=$(vsid_stat B $VSID_A rx_csum_ok)
+		ctl B offload set rx-csum on >/dev/null
+		ping_ok a1 192.0.2.2 >/dev/null
+		after=$(vsid_stat B $VSID_A rx_csum_ok)
+		ok $(( mid == before && after > mid ? 0 : 1 )) \
+			"$u rx-csum off: no checksum judged ($before -> $mid), on again: judged (-> $after)"
+		# ST-2: nvgre off keeps switching
+		ctl A offload set nvgre off >/dev/null && ctl B offload set nvgre off >/dev/null
+		check "$u nvgre offloads off: traffic still flows" ping_ok a1 192.0.2.2
+		ctl A offload set nvgre on >/dev/null && ctl B offload set nvgre on >/dev/null
+
+		# restart: the data path forwards while nvgred is down, state comes back
+		in_ns a1 ping -c 40 -i 0.05 -W 1 192.0.2.2 >"$WORK/ping.txt" &
+		pp=$!
+		sleep 0.3
+		stop_daemon B
+		sleep 0.5
+		start_daemon B >/dev/null
+		wait $pp
+		loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$WORK/ping.txt")
+		ok $([ "$loss" = 0 ] && echo 0 || echo 1) "$u nvgred restart under traffic: ${loss}% loss"
+		ok $(ctl B vport list | grep -c "^b[12] " | grep -qx 2; echo $?) \
+			"$u restarted nvgred restored its vports from the state file"
+	fi
+	topo_down
+done
+echo "1..$n"
+[ "$failed" -eq 0 ]

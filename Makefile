@@ -25,7 +25,8 @@ BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl
 LIB_OBJS   := $(LIB_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 LIB        := $(BUILD)/libnvgre.a
 
-TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/test_oracle
+TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/test_oracle \
+              $(BUILD)/tests/test_tx
 FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 
 .PHONY: all deps check demo bench clean fuzz

@@ -87,11 +87,14 @@ static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *
 	{
 		const union nvgre_ip *src = tx_local_pa(st, first_v4);
 		struct tx_route rt = {};
+		__u32 mtu;
 		int err;
 
 		if (!src)
 			return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
-		err = tx_fib(skb, st, src, &vs->remote_pa[0], first_v4, &rt);
+		err = tx_size_ok(skb, st, tx_overhead(&vs->remote_pa[0]), &mtu);
+		if (!err)
+			err = tx_fib(skb, st, src, &vs->remote_pa[0], first_v4, &rt);
 		if (!err)
 			err = tx_encap(skb, st, &vs->remote_pa[0], &rt);
 		if (err)
@@ -201,13 +204,14 @@ int nvgre_tc_tx(struct __sk_buff *skb)
 		if (!ip)
 			return tx_drop(&st, NVGRE_DROP_TRUNCATED);
 		nvgre_ip_set_v4(&src, ip->saddr);
-		if (!vport_owns_ip(st.vp, &src))
+		/* 0.0.0.0: a DHCP client before it has an address */
+		if (ip->saddr && !vport_owns_ip(st.vp, &src))
 			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
 		st.tos = ip->tos;
 		st.l4 = ip->protocol;
 	} else if (st.proto == NV_ETH_P_IPV6) {
 		const struct nv_ipv6hdr *ip6 = NV_HDR(struct nv_ipv6hdr, data, end, NV_ETH_HLEN);
-		const struct nv_icmp6_nd *nd;
+		const struct nv_icmp6_nd_hdr *nd;
 		union nvgre_ip src, target;
 
 		if (!ip6)
@@ -217,17 +221,20 @@ int nvgre_tc_tx(struct __sk_buff *skb)
 			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
 		st.tos = nv_ipv6_tclass(ip6);
 		st.l4 = ip6->nexthdr;
-		nd = NV_HDR(struct nv_icmp6_nd, data, end, NV_ETH_HLEN + sizeof(*ip6));
+		/* NS and NA up to the target: the link-layer option is optional */
+		nd = NV_HDR(struct nv_icmp6_nd_hdr, data, end, NV_ETH_HLEN + sizeof(*ip6));
 		if (st.l4 == NV_IPPROTO_ICMPV6 && nd) {
 			nv_copy_ip6(&target, nd->target);
-			if (nd->type == NV_ND_NA && !vport_owns_ip(st.vp, &target))
+			/* a vport advertises its own addresses, and its link-local ones */
+			if (nd->type == NV_ND_NA && !ipv6_src_always_ok(&target) &&
+			    !vport_owns_ip(st.vp, &target))
 				return tx_drop(&st, NVGRE_DROP_SPOOF_ARP);
 			if (nd->type == NV_ND_NS && !ipv6_unspecified(&src)) {
 				/* not DAD (source ::): answer if we know the target */
 				struct nvgre_ip_mac *m = proxy_lookup(vsid, &target);
 				__u8 smac[6];
 
-				if (m) {
+				if (m && !mac_equal(m->mac, st.vp->mac)) {
 					__builtin_memcpy(smac, eth->src, 6);
 					return proxy_nd_reply(skb, &st, smac, &src, &target, m->mac);
 				}
@@ -249,7 +256,8 @@ int nvgre_tc_tx(struct __sk_buff *skb)
 		if (req.op == nv_htons(NV_ARPOP_REQUEST) && spa.w[3] != tpa.w[3]) {
 			struct nvgre_ip_mac *m = proxy_lookup(vsid, &tpa);
 
-			if (m)
+			/* never tell a prober (RFC 5227) that its own address is taken */
+			if (m && !mac_equal(m->mac, st.vp->mac))
 				return proxy_arp_reply(skb, &st, &req, m->mac);
 		}
 	}

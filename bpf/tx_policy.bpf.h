@@ -20,6 +20,14 @@ struct nv_arphdr {
 	__u8   tpa[4];
 };
 
+struct nv_icmp6_nd_hdr {		/* NS and NA up to the target */
+	__u8   type;
+	__u8   code;
+	__sum16 check;
+	__be32 flags;
+	__u8   target[16];
+};
+
 struct nv_icmp6_nd {			/* NS and NA with one link-layer option */
 	__u8   type;
 	__u8   code;

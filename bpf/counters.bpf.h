@@ -23,6 +23,23 @@ static __always_inline void count_drop(struct nvgre_vsid_stats *vs, __u32 reason
 		vs->rx_drops[reason] += 1;
 }
 
+/* A drop event for nvgrectl monitor; only while somebody listens. */
+static __always_inline void emit_drop(__u32 cfg_flags, __u32 kind, __u32 reason, __u32 vsid,
+				      __u32 vport, const union nvgre_ip *src,
+				      const union nvgre_ip *dst)
+{
+	struct nvgre_event ev = { .kind = kind, .reason = reason, .vsid = vsid, .vport = vport };
+
+	if (!(cfg_flags & NVGRE_CFG_EVENTS))
+		return;
+	if (src)
+		ev.src = *src;
+	if (dst)
+		ev.dst = *dst;
+	/* a full ring loses events, never packets: the counters still count */
+	bpf_ringbuf_output(&nv_events, &ev, sizeof(ev), 0);
+}
+
 static __always_inline void count_vport_rx(const struct nvgre_vport *vp, __u64 bytes)
 {
 	__u32 id = vp->id;

@@ -75,6 +75,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nv_ips SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NVGRE_EVENTS_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_events SEC(".maps");
+
 /* Token bucket per CPU for the ICMP errors of W-7 (not pinned: soft state). */
 struct nvgre_ratelimit {
 	__u64 last_ns;

@@ -45,6 +45,8 @@ struct rx_state {
 static __always_inline int rx_drop(struct rx_state *st, __u32 reason)
 {
 	count_drop(st->vstats, reason);
+	emit_drop(st->cfg_flags, NVGRE_EVENT_RX_DROP, reason, nvgre_key_vsid(st->pkt.key), 0,
+		  &st->pkt.outer_src, &st->pkt.outer_dst);
 	return RX_DROP;
 }
 

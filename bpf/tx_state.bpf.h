@@ -24,6 +24,9 @@ static __always_inline int tx_drop(struct tx_state *st, __u32 reason)
 	count_drop(NULL, reason);
 	if (st->vstats && reason < NVGRE_DROP_SLOTS)
 		st->vstats->tx_drops[reason] += 1;
+	if (st->cfg)
+		emit_drop(st->cfg->flags, NVGRE_EVENT_TX_DROP, reason, st->vp ? st->vp->vsid : 0,
+			  st->vp ? st->vp->id : 0, NULL, NULL);
 	return TC_ACT_SHOT;
 }
 

@@ -16,6 +16,9 @@
 #include "control.h"
 #include "state.h"
 
+/* The daemon whose monitor count client_drop keeps (one control socket per process). */
+static struct nvgred *the_daemon;
+
 int control_open(struct control *c, struct nvgred *d, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -24,6 +27,7 @@ int control_open(struct control *c, struct nvgred *d, const char *path)
 
 	memset(c, 0, sizeof(*c));
 	c->d = d;
+	the_daemon = d;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -49,6 +53,8 @@ int control_open(struct control *c, struct nvgred *d, const char *path)
 
 static void client_drop(struct client *cl)
 {
+	if (cl->monitor && the_daemon && --the_daemon->monitors == 0)
+		daemon_push_config(the_daemon);	/* nobody listens: no more events */
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -139,6 +145,8 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 	json_object_object_get_ex(req, "records", &records);
 
 	if (n == 1 && !strcmp(argv[0], "monitor")) {
+		if (!cl->monitor && c->d->monitors++ == 0)
+			daemon_push_config(c->d);	/* start emitting drop events */
 		cl->monitor = 1;
 		res = json_object_new_object();
 		text = strdup("monitoring: offload changes and drops follow\n");

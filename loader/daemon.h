@@ -35,6 +35,7 @@ struct nvgred {
 	__u32 offload;			/* offload state (ST-1), persisted */
 	struct vport_rec vports[NVGRE_MAX_VPORTS];	/* index = id; 0 unused */
 	int restoring;			/* applying state/config: existing objects are fine */
+	int monitors;			/* monitor clients: drop events on while > 0 */
 	/* events for monitor clients (control.c) */
 	void (*notify)(struct nvgred *d, json_object *event);
 };

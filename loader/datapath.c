@@ -106,6 +106,7 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->vport_stats_fd = bpf_map__fd(rx->maps.nv_vport_stats);
 	dp->vport_if_fd = bpf_map__fd(rx->maps.nv_vport_if);
 	dp->ips_fd = bpf_map__fd(rx->maps.nv_ips);
+	dp->events_fd = bpf_map__fd(rx->maps.nv_events);
 	dp->xdp_rx_fd = bpf_program__fd(rx->progs.nvgre_xdp_rx);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
 	err = open_tx(dp, pin_dir);

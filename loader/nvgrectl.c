@@ -30,7 +30,52 @@ static void usage(FILE *f)
 		"  route import FILE [--replace] | route export\n"
 		"  vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME|xsk QUEUES\n"
 		"  vport del NAME | vport list\n"
-		"  stats [VSID]\n");
+		"  stats [VSID] [--prometheus]\n");
+}
+
+/* The stats result in the Prometheus text exposition format. */
+static void print_prometheus(json_object *res)
+{
+	json_object *cnt, *drops, *vsids, *dirs[2];
+	static const char *const dir_names[2] = { "rx_drops", "tx_drops" };
+	size_t i;
+	int d;
+
+	printf("# HELP nvgre_packets_total Data path counters by event.\n"
+	       "# TYPE nvgre_packets_total counter\n");
+	if (json_object_object_get_ex(res, "counters", &cnt)) {
+		json_object_object_foreach(cnt, k, v)
+			printf("nvgre_packets_total{counter=\"%s\"} %lld\n", k,
+			       (long long)json_object_get_int64(v));
+	}
+	printf("# HELP nvgre_drops_total Frames dropped, by reason.\n"
+	       "# TYPE nvgre_drops_total counter\n");
+	if (json_object_object_get_ex(res, "drops", &drops)) {
+		json_object_object_foreach(drops, k, v)
+			printf("nvgre_drops_total{reason=\"%s\"} %lld\n", k,
+			       (long long)json_object_get_int64(v));
+	}
+	if (!json_object_object_get_ex(res, "vsids", &vsids))
+		return;
+	printf("# HELP nvgre_vsid_total Per-VSID counters.\n"
+	       "# TYPE nvgre_vsid_total counter\n");
+	for (i = 0; i < json_object_array_length(vsids); i++) {
+		json_object *o = json_object_array_get_idx(vsids, i), *vs;
+		int vsid = json_object_object_get_ex(o, "vsid", &vs) ? json_object_get_int(vs) : 0;
+
+		json_object_object_foreach(o, k, v) {
+			if (json_object_is_type(v, json_type_int) && strcmp(k, "vsid"))
+				printf("nvgre_vsid_total{vsid=\"%d\",counter=\"%s\"} %lld\n", vsid, k,
+				       (long long)json_object_get_int64(v));
+		}
+		for (d = 0; d < 2; d++) {
+			if (!json_object_object_get_ex(o, dir_names[d], &dirs[d]))
+				continue;
+			json_object_object_foreach(dirs[d], k, v)
+				printf("nvgre_vsid_drops_total{vsid=\"%d\",dir=\"%s\",reason=\"%s\"} %lld\n",
+				       vsid, d ? "tx" : "rx", k, (long long)json_object_get_int64(v));
+		}
+	}
 }
 
 static int connect_to(const char *path)
@@ -156,7 +201,7 @@ int main(int argc, char **argv)
 	json_object *req, *args, *reply = NULL, *v, *records = NULL;
 	char *buf = NULL, *line;
 	size_t len = 0, cap = 0;
-	int o, json_out = 0, fd, i, status, monitor, *lines = NULL;
+	int o, json_out = 0, prometheus = 0, fd, i, status, monitor, *lines = NULL;
 
 	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (o) {
@@ -178,6 +223,11 @@ int main(int argc, char **argv)
 		if (i == optind + 2 && !strcmp(argv[optind], "route") &&
 		    !strcmp(argv[optind + 1], "import")) {
 			import_file = argv[i];
+			continue;
+		}
+		/* stats --prometheus: a client-side format of the stats result */
+		if (!strcmp(argv[i], "--prometheus") && !strcmp(argv[optind], "stats")) {
+			prometheus = 1;
 			continue;
 		}
 		json_object_array_add(args, json_object_new_string(argv[i]));
@@ -233,7 +283,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "nvgrectl: %s\n", err);
 		return status ? status : NVGRE_EXIT_FAILED;
 	}
-	if (json_out) {
+	if (prometheus) {
+		json_object_object_get_ex(reply, "result", &v);
+		print_prometheus(v);
+	} else if (json_out) {
 		json_object_object_get_ex(reply, "result", &v);
 		printf("%s\n", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY));
 	} else if (json_object_object_get_ex(reply, "text", &v)) {

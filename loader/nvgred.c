@@ -16,6 +16,7 @@
 #include <linux/magic.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <arpa/inet.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -70,7 +71,8 @@ int daemon_push_config(struct nvgred *d)
 	c.flags = (d->cfg.drop_bad_csum ? NVGRE_CFG_DROP_BAD_CSUM : 0) |
 		  (d->cfg.flowid_zero ? NVGRE_CFG_FLOWID_ZERO : 0) |
 		  (d->caps.gso_tcp ? NVGRE_CFG_GSO_TCP : 0) |
-		  (d->caps.gso_udp ? NVGRE_CFG_GSO_UDP : 0);
+		  (d->caps.gso_udp ? NVGRE_CFG_GSO_UDP : 0) |
+		  (d->monitors > 0 ? NVGRE_CFG_EVENTS : 0);
 	c.max_header = d->cfg.max_header;
 	c.rx_queues = d->caps.rx_queues > 0 ? d->caps.rx_queues : 1;
 	c.ttl = d->cfg.ttl;
@@ -242,6 +244,41 @@ static void reload(struct nvgred *d)
 	daemon_log("configuration reloaded");
 }
 
+/* A drop event from the data path, to every monitor client. */
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct nvgre_event *e = data;
+	json_object *ev;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	(void)ctx;
+	if (len < sizeof(*e))
+		return 0;
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("drop"));
+	json_object_object_add(ev, "dir", json_object_new_string(
+				       e->kind == NVGRE_EVENT_RX_DROP ? "rx" : "tx"));
+	json_object_object_add(ev, "reason", json_object_new_string(
+				       e->reason < NVGRE_DROP_MAX ? nvgre_drop_reason_names[e->reason] : "?"));
+	json_object_object_add(ev, "vsid", json_object_new_int(e->vsid));
+	if (e->kind == NVGRE_EVENT_RX_DROP) {
+		if (nvgre_ip_is_v4(&e->src)) {
+			inet_ntop(AF_INET, &e->src.w[3], src, sizeof(src));
+			inet_ntop(AF_INET, &e->dst.w[3], dst, sizeof(dst));
+		} else {
+			inet_ntop(AF_INET6, e->src.b, src, sizeof(src));
+			inet_ntop(AF_INET6, e->dst.b, dst, sizeof(dst));
+		}
+		json_object_object_add(ev, "outer_src", json_object_new_string(src));
+		json_object_object_add(ev, "outer_dst", json_object_new_string(dst));
+	} else {
+		json_object_object_add(ev, "vport", json_object_new_int(e->vport));
+	}
+	control_event(&ctl, ev);
+	json_object_put(ev);
+	return 0;
+}
+
 static int rtnl_open(void)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -280,7 +317,8 @@ static void link_changed(struct nvgred *d, int fd)
 
 static int run(struct nvgred *d)
 {
-	struct pollfd fds[CONTROL_MAX_CLIENTS + 3];
+	struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
+	struct ring_buffer *events;
 	sigset_t mask;
 	int sfd, nfd, n, err;
 	uint64_t wd_usec = 0;
@@ -300,6 +338,9 @@ static int run(struct nvgred *d)
 		return NVGRE_EXIT_FAILED;
 	}
 	d->notify = notify;
+	events = ring_buffer__new(d->dp.events_fd, on_event, d, NULL);
+	if (!events)
+		daemon_log("drop events unavailable: %s", strerror(errno));
 	sd_watchdog_enabled(0, &wd_usec);
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", d->cfg.underlay, d->socket_path);
 	daemon_log("ready: underlay %s, socket %s, pins %s", d->cfg.underlay, d->socket_path,
@@ -310,6 +351,8 @@ static int run(struct nvgred *d)
 		int i;
 
 		n = control_pollfds(&ctl, fds, CONTROL_MAX_CLIENTS + 1);
+		fds[n++] = (struct pollfd){ .fd = events ? ring_buffer__epoll_fd(events) : -1,
+					    .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = nfd, .events = POLLIN };
 		if (poll(fds, n, wd_usec ? (int)(wd_usec / 2000) : -1) < 0 && errno != EINTR)
@@ -336,14 +379,19 @@ static int run(struct nvgred *d)
 		}
 		if (nfd >= 0 && (fds[n - 1].revents & POLLIN))
 			link_changed(d, nfd);
-		for (i = 0; i < n - 2; i++)
+		if (events && (fds[n - 3].revents & POLLIN))
+			ring_buffer__consume(events);
+		for (i = 0; i < n - 3; i++)
 			if (fds[i].revents)
 				break;
-		if (i < n - 2)
-			control_handle(&ctl, fds, n - 2);
+		if (i < n - 3)
+			control_handle(&ctl, fds, n - 3);
 	}
 	/* Leave the data path attached and pinned: the next nvgred adopts it. */
 	sd_notify(0, "STOPPING=1");
+	ring_buffer__free(events);
+	d->monitors = 0;
+	daemon_push_config(d);		/* no listener left for drop events */
 	control_close(&ctl, d->socket_path);
 	state_save(d);
 	daemon_log("stopped; the data path stays attached");
@@ -355,7 +403,7 @@ static int teardown(struct nvgred *d)
 {
 	const char *maps[] = { "nv_config", "nv_rss", "nv_vsids", "nv_vports", "nv_routes",
 			       "nv_vsid_pas", "nv_vport_if", "nv_ips", "nv_xsks", "nv_drops",
-			       "nv_counters", "nv_vsid_stats", "nv_vport_stats" };
+			       "nv_counters", "nv_vsid_stats", "nv_vport_stats", "nv_events" };
 	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
 	char path[4096];
 	size_t i;

@@ -57,6 +57,7 @@ NV_INLINE int nvgre_ip_equal(const union nvgre_ip *a, const union nvgre_ip *b)
 #define NVGRE_CFG_FLOWID_ZERO		(1u << 1) /* W-3 interop option (transmit) */
 #define NVGRE_CFG_GSO_TCP		(1u << 2) /* the underlay carries GRE TCP GSO skbs */
 #define NVGRE_CFG_GSO_UDP		(1u << 3) /* ... and UDP GSO skbs (USO) */
+#define NVGRE_CFG_EVENTS		(1u << 4) /* someone listens: emit drop events */
 
 struct nvgre_config {
 	__u32 layout_version;	/* NVGRE_MAP_LAYOUT_VERSION once nvgred set it up */
@@ -180,6 +181,20 @@ struct nvgre_vsid_stats {
 	__u64 tx_replicated;
 	__u64 tx_proxied;
 	__u64 tx_drops[NVGRE_DROP_SLOTS];
+};
+
+/* nv_events (ring buffer): one per dropped frame while NVGRE_CFG_EVENTS is set. */
+#define NVGRE_EVENT_RX_DROP	1
+#define NVGRE_EVENT_TX_DROP	2
+#define NVGRE_EVENTS_SIZE	(256 * 1024)
+
+struct nvgre_event {
+	__u32 kind;		/* NVGRE_EVENT_* */
+	__u32 reason;		/* enum nvgre_drop_reason */
+	__u32 vsid;		/* 0 when not known */
+	__u32 vport;		/* transmit: the sending vport's id */
+	union nvgre_ip src;	/* receive: outer source and destination */
+	union nvgre_ip dst;
 };
 
 /* nv_vport_stats (per CPU, indexed by nvgre_vport.id). */

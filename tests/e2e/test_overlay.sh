@@ -42,7 +42,7 @@ udp_flow() {
 	local from=$1 to=$2 dst=$3 port=$4
 	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
 	sleep 0.3
-	in_ns "$from" timeout 15 iperf3 -u -c "$dst" -p "$port" -t 1 -b 200M -l 1200 -J >"$WORK/udp.json" || return 1
+	in_ns "$from" timeout 15 iperf3 -u -c "$dst" -p "$port" -t 1 -b 20M -l 1200 -J >"$WORK/udp.json" || return 1
 	/usr/bin/python3 - "$WORK/udp.json" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))["end"]["sum"]
@@ -112,6 +112,51 @@ for fam in 4 6; do
 		ok $([ "$loss" = 0 ] && echo 0 || echo 1) "$u nvgred restart under traffic: ${loss}% loss"
 		ok $(ctl B vport list | grep -c "^b[12] " | grep -qx 2; echo $?) \
 			"$u restarted nvgred restored its vports from the state file"
+
+		# hostile underlay traffic: counted by reason, streamed to monitor, harmless
+		ctl A monitor >"$WORK/monitor.txt" 2>&1 &
+		mon=$!
+		sleep 0.3
+		umac=$(in_ns hA cat /sys/class/net/uA/address)
+		in_ns hB /usr/bin/python3 "$ROOT/tests/e2e/inject.py" uB "$umac" >"$WORK/kinds.txt" 2>&1
+		sleep 0.5
+		kill $mon 2>/dev/null; wait $mon 2>/dev/null
+		for r in $(cat "$WORK/kinds.txt"); do
+			c=$(drop_count A "$r")
+			e=$(grep -c "\"reason\":\"$r\"" "$WORK/monitor.txt")
+			ok $(( c >= 3 && e >= 1 ? 0 : 1 )) "$u injected $r frames: counted ($c), monitor events ($e)"
+		done
+		ok $(ctl A status >/dev/null 2>&1 && ping_ok a1 192.0.2.2 >/dev/null; echo $?) \
+			"$u after 200 garbage GRE frames: nvgred answers, traffic flows"
+		prom=$(ctl A stats --prometheus | grep -c '^nvgre_drops_total{reason="reserved-vsid"} [1-9]')
+		ok $(( prom == 1 ? 0 : 1 )) "$u stats --prometheus exposes the drop counters"
+
+		# USO: UDP GSO buffers leave as NVGRE and arrive as datagrams
+		g0=$(counter A tx_gso)
+		in_ns b1 /usr/bin/python3 "$ROOT/tests/e2e/uso_send.py" recv 192.0.2.2 5300 3 >"$WORK/uso.txt" &
+		rp=$!
+		sleep 0.3
+		sent=$(in_ns a1 /usr/bin/python3 "$ROOT/tests/e2e/uso_send.py" send 192.0.2.2 5300 200 8 1000)
+		wait $rp
+		got=$(cat "$WORK/uso.txt")
+		ok $(( got * 100 >= sent * 95 && $(counter A tx_gso) > g0 ? 0 : 1 )) \
+			"$u UDP GSO: $got of $sent datagrams arrived, $(( $(counter A tx_gso) - g0 )) GSO skbs encapsulated"
+
+		# LSO-4: an underlay that cannot segment GRE: caps say so, GSO drops are counted
+		in_ns hA ethtool -K uA tx-gre-segmentation off >/dev/null
+		sleep 0.5
+		lso=$(ctl A --json caps | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['offloads']['lso']['nibble'])")
+		d0=$(drop_count A gso-unsupported)
+		in_ns b1 iperf3 -s -1 -D -p 5310 -B 192.0.2.2; sleep 0.3
+		in_ns a1 timeout 6 iperf3 -c 192.0.2.2 -p 5310 -t 1 >/dev/null 2>&1
+		d1=$(drop_count A gso-unsupported)
+		ok $(( lso == 0 && d1 > d0 ? 0 : 1 )) \
+			"$u tx-gre-segmentation off: lso capability $lso, GSO skbs dropped as gso-unsupported ($((d1 - d0)))"
+		in_ns hA ethtool -K uA tx-gre-segmentation on >/dev/null
+		sleep 0.5
+		lso=$(ctl A --json caps | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['offloads']['lso']['nibble'])")
+		ok $(( lso == 15 ? 0 : 1 )) "$u tx-gre-segmentation on again: lso capability $lso"
+		in_ns b1 pkill -f "iperf3 -s -1 -D -p 5310" 2>/dev/null
 	fi
 	topo_down
 done

@@ -18,7 +18,8 @@ BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 
 LIB_SRCS   := loader/datapath.c loader/probe.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
-              loader/control.c loader/attach.c loader/caps.c
+              loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
+              loader/vport_offload.c
 DAEMON_OBJS := $(DAEMON_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 DAEMON_LIBS := $(shell pkg-config --libs inih json-c libsystemd 2>/dev/null || echo -linih -ljson-c -lsystemd)
 BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl

@@ -7,14 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
 
 #include <nvgre/maps.h>
 #include <nvgre/offload.h>
 #include "caps.h"
+#include "ethtool.h"
 
 const char *const caps_offload_names[6] = { "tx-csum", "rx-csum", "lso", "uso", "rss", "vmq" };
 
@@ -27,63 +24,6 @@ const char *const caps_offload_names[6] = { "tx-csum", "rx-csum", "lso", "uso", 
 static int probe_kernel_gre_gso(void)
 {
 	return !access("/sys/module/gre", F_OK);
-}
-
-/* Current state of the named ethtool features of ifname (-1: unknown). */
-static void probe_features(const char *ifname, const char *const *names, int *out, int n)
-{
-	struct ethtool_sset_info *sset = NULL;
-	struct ethtool_gstrings *strs = NULL;
-	struct ethtool_gfeatures *feat = NULL;
-	struct ifreq ifr = {};
-	__u32 count, i;
-	int fd, j;
-
-	for (j = 0; j < n; j++)
-		out[j] = -1;
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	strncpy(ifr.ifr_name, ifname, IF_NAMESIZE - 1);
-
-	sset = calloc(1, sizeof(*sset) + sizeof(__u32));
-	if (!sset)
-		goto out;
-	sset->cmd = ETHTOOL_GSSET_INFO;
-	sset->sset_mask = 1ull << ETH_SS_FEATURES;
-	ifr.ifr_data = (void *)sset;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) || !sset->sset_mask)
-		goto out;
-	count = sset->data[0];
-
-	strs = calloc(1, sizeof(*strs) + count * ETH_GSTRING_LEN);
-	feat = calloc(1, sizeof(*feat) + ((count + 31) / 32) * sizeof(feat->features[0]));
-	if (!strs || !feat)
-		goto out;
-	strs->cmd = ETHTOOL_GSTRINGS;
-	strs->string_set = ETH_SS_FEATURES;
-	strs->len = count;
-	ifr.ifr_data = (void *)strs;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		goto out;
-	feat->cmd = ETHTOOL_GFEATURES;
-	feat->size = (count + 31) / 32;
-	ifr.ifr_data = (void *)feat;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		goto out;
-
-	for (i = 0; i < count; i++) {
-		const char *name = (const char *)strs->data + i * ETH_GSTRING_LEN;
-
-		for (j = 0; j < n; j++)
-			if (!strncmp(name, names[j], ETH_GSTRING_LEN))
-				out[j] = !!(feat->features[i / 32].active & (1u << (i % 32)));
-	}
-out:
-	free(sset);
-	free(strs);
-	free(feat);
-	close(fd);
 }
 
 static int count_rx_queues(const char *ifname)
@@ -117,7 +57,7 @@ int caps_probe(const char *underlay, struct nvgred_caps *c)
 	if (!if_nametoindex(underlay))
 		return -ENODEV;
 	c->kernel_gre_gso = probe_kernel_gre_gso();
-	probe_features(underlay, names, f, 5);
+	ethtool_features_get(underlay, names, f, 5);
 	c->dev_tso = f[0] == 1;
 	c->dev_uso = f[1] == 1;
 	c->dev_gre_gso = f[2] == 1;

@@ -18,6 +18,7 @@
 #include <nvgre/wire.h>
 #include "attach.h"
 #include "daemon.h"
+#include "vport_offload.h"
 
 struct cmd_ctx {
 	struct nvgred *d;
@@ -59,9 +60,10 @@ static int parse_vsid(struct cmd_ctx *c, const char *s, __u32 *vsid)
 	char *end;
 	unsigned long v;
 
+	/* decimal, or hex with 0x; never octal (a leading 0 means nothing) */
 	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || *s == '-' || v > NVGRE_VSID_MASK)
+	v = strtoul(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
+	if (errno || end == s || *end || *s == '-' || *s == '+' || *s == ' ' || v > NVGRE_VSID_MASK)
 		return usage(c, "VSID '%s': not a number from 0 to 16777215", s);
 	if (!nvgre_vsid_valid(v))
 		return usage(c, "VSID %s: reserved (0x000000-0x000FFF and 0xFFFFFF, SPEC W-4)", s);
@@ -245,6 +247,7 @@ static int cmd_offload_set(struct cmd_ctx *c)
 		d->offload = old;
 		return failed(c, "offload %s: cannot update the data path: %s", name, strerror(errno));
 	}
+	daemon_apply_vport_offloads(d);	/* tx-csum, lso, uso: what tenants are offered */
 	/* ST-1: the change is an event, logged and sent to subscribers. */
 	daemon_log("offload %s %s (state 0x%02x -> 0x%02x)", name, on_off(on), old, d->offload);
 	ev = json_object_new_object();
@@ -343,20 +346,34 @@ static int cmd_vsid(struct cmd_ctx *c)
 
 /* ---- route -------------------------------------------------------------- */
 
+struct route_args {
+	__u32 vsid;
+	__u8 mac[6];
+	int has_ip;
+	union nvgre_ip ip, pa;
+};
+
+/* VSID MAC [IP] PA: syntax only. */
+static int route_parse(struct cmd_ctx *c, int n, const char *const *a, struct route_args *r)
+{
+	if (n != 3 && n != 4)
+		return usage(c, "route add: expected VSID MAC [IP] PA");
+	r->has_ip = n == 4;
+	if (parse_vsid(c, a[0], &r->vsid) || parse_mac(c, a[1], r->mac) ||
+	    (n == 4 && parse_ip(c, "IP", a[2], &r->ip)) || parse_ip(c, "PA", a[n - 1], &r->pa))
+		return NVGRE_EXIT_USAGE;
+	return 0;
+}
+
 /* route add VSID MAC [IP] PA, from argv[first]. */
 static int route_add_args(struct cmd_ctx *c, int n, const char *const *a)
 {
-	union nvgre_ip ip, pa;
-	__u8 mac[6];
-	__u32 vsid;
+	struct route_args r;
 	int err;
 
-	if (n != 3 && n != 4)
-		return usage(c, "route add: expected VSID MAC [IP] PA");
-	if (parse_vsid(c, a[0], &vsid) || parse_mac(c, a[1], mac) ||
-	    (n == 4 && parse_ip(c, "IP", a[2], &ip)) || parse_ip(c, "PA", a[n - 1], &pa))
+	if (route_parse(c, n, a, &r))
 		return NVGRE_EXIT_USAGE;
-	err = nvgre_dp_route_add(&c->d->dp, vsid, mac, n == 4 ? &ip : NULL, &pa);
+	err = nvgre_dp_route_add(&c->d->dp, r.vsid, r.mac, r.has_ip ? &r.ip : NULL, &r.pa);
 	if (err == -ENOENT)
 		return failed(c, "route %s %s: no such VSID (vsid add first)", a[0], a[1]);
 	if (err == -EEXIST)
@@ -434,86 +451,124 @@ static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const un
 	}
 }
 
-/* route import: validate every record first, so bad input changes nothing. */
+struct import_rec {
+	struct nvgre_route_rec r;
+	size_t line;		/* record number, from 1 */
+};
+
+static int import_cmp(const void *a, const void *b)
+{
+	const struct import_rec *x = a, *y = b;
+	int c = nvgre_route_rec_cmp(&x->r, &y->r);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int same_mac(const struct import_rec *a, const struct import_rec *b)
+{
+	return a->r.vsid == b->r.vsid && !memcmp(a->r.mac, b->r.mac, 6);
+}
+
+/*
+ * route import [--replace]: every record is checked first (syntax, VSID,
+ * one PA per MAC in the file and, when merging, against the table), so bad
+ * input changes nothing.  "record N: why" names the record; nvgrectl turns
+ * that into FILE:LINE.
+ */
 static int route_import(struct cmd_ctx *c)
 {
 	struct nvgred *d = c->d;
 	int replace = c->argc == 3 && !strcmp(c->argv[2], "--replace");
+	struct import_rec *recs;
+	struct nvgre_route_rec *plain;
 	size_t i, n;
-	int added = 0, err;
+	int err = 0;
 
 	if (c->argc > 3 || (c->argc == 3 && !replace))
 		return usage(c, "route import: unexpected '%s' (only --replace)", c->argv[2]);
 	if (!c->records || !json_object_is_type(c->records, json_type_array))
 		return usage(c, "route import: no records sent");
 	n = json_object_array_length(c->records);
+	recs = calloc(n + 1, sizeof(*recs));
+	plain = calloc(n + 1, sizeof(*plain));
+	if (!recs || !plain) {
+		err = failed(c, "route import: out of memory");
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		json_object *rec = json_object_array_get_idx(c->records, i);
-		const char *a[4];
-		union nvgre_ip ip;
-		__u8 mac[6];
-		__u32 vsid;
 		size_t j, m = json_object_is_type(rec, json_type_array) ?
 			      json_object_array_length(rec) : 0;
-
-		if (m != 3 && m != 4)
-			return usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
-		for (j = 0; j < m; j++)
-			a[j] = json_object_get_string(json_object_array_get_idx(rec, j));
-		if (parse_vsid(c, a[0], &vsid) || parse_mac(c, a[1], mac) ||
-		    (m == 4 && parse_ip(c, "IP", a[2], &ip)) || parse_ip(c, "PA", a[m - 1], &ip)) {
-			char why[200];
-
-			snprintf(why, sizeof(why), "%s", c->err);
-			return usage(c, "record %zu: %s", i + 1, why);
-		}
-		if (nvgre_dp_vsid_get(&d->dp, vsid, &(struct nvgre_vsid){}))
-			return usage(c, "record %zu: VSID %u does not exist", i + 1, vsid);
-	}
-	if (replace) {
-		/* Drop records the new set does not have. (Not atomic yet: see README.) */
-		struct nvgre_mac_key k, next, *prev = NULL;
-
-		while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
-			int keep = 0;
-
-			k = next;
-			for (i = 0; i < n && !keep; i++) {
-				json_object *rec = json_object_array_get_idx(c->records, i);
-				__u8 mac[6];
-
-				nvgre_mac_parse(json_object_get_string(json_object_array_get_idx(rec, 1)), mac);
-				keep = strtoul(json_object_get_string(json_object_array_get_idx(rec, 0)),
-					       NULL, 0) == k.vsid && !memcmp(mac, k.mac, 6);
-			}
-			if (!keep) {
-				nvgre_dp_route_del(&d->dp, k.vsid, k.mac);
-				prev = NULL;
-			} else {
-				prev = &k;
-			}
-		}
-	}
-	for (i = 0; i < n; i++) {
-		json_object *rec = json_object_array_get_idx(c->records, i);
-		size_t j, m = json_object_array_length(rec);
 		const char *a[4];
+		struct route_args ra;
+		char why[256];
 
+		if (m != 3 && m != 4) {
+			err = usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
+			goto out;
+		}
 		for (j = 0; j < m; j++)
 			a[j] = json_object_get_string(json_object_array_get_idx(rec, j));
-		err = route_add_args(c, m, a);
-		if (err) {
-			char why[200];
-
+		if (route_parse(c, m, a, &ra)) {
 			snprintf(why, sizeof(why), "%s", c->err);
-			return failed(c, "record %zu: %s (%d records added before it)", i + 1, why,
-				      added);
+			err = usage(c, "record %zu: %s", i + 1, why);
+			goto out;
 		}
-		added++;
+		if (nvgre_dp_vsid_get(&d->dp, ra.vsid, &(struct nvgre_vsid){})) {
+			err = usage(c, "record %zu: VSID %u does not exist", i + 1, ra.vsid);
+			goto out;
+		}
+		recs[i].line = i + 1;
+		recs[i].r.vsid = ra.vsid;
+		memcpy(recs[i].r.mac, ra.mac, 6);
+		recs[i].r.has_ip = ra.has_ip;
+		recs[i].r.ip = ra.ip;
+		recs[i].r.pa = ra.pa;
 	}
-	json_object_object_add(c->result, "imported", json_object_new_int(added));
-	fprintf(c->text, "%d records imported\n", added);
-	return 0;
+	qsort(recs, n, sizeof(*recs), import_cmp);
+	for (i = 0; i < n; i++) {
+		struct nvgre_mac_key k = { .vsid = recs[i].r.vsid };
+		struct nvgre_route old;
+
+		if (i && same_mac(&recs[i], &recs[i - 1])) {
+			if (memcmp(&recs[i].r.pa, &recs[i - 1].r.pa, sizeof(recs[i].r.pa))) {
+				size_t first = recs[i].line < recs[i - 1].line ? recs[i].line : recs[i - 1].line;
+				size_t later = recs[i].line ^ recs[i - 1].line ^ first;
+
+				err = usage(c, "record %zu: this MAC is at another PA in record %zu",
+					    later, first);
+				goto out;
+			}
+			continue;
+		}
+		memcpy(k.mac, recs[i].r.mac, 6);
+		if (!replace && !bpf_map_lookup_elem(d->dp.routes_fd, &k, &old) &&
+		    memcmp(&old.pa, &recs[i].r.pa, sizeof(old.pa))) {
+			err = failed(c, "record %zu: this MAC is already at another PA "
+				     "(route del first, or import --replace)", recs[i].line);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++)
+		plain[i] = recs[i].r;
+	if (replace) {
+		err = nvgre_dp_routes_replace(&d->dp, plain, n);
+	} else {
+		for (i = 0; i < n && !err; i++)
+			err = nvgre_dp_route_add(&d->dp, plain[i].vsid, plain[i].mac,
+						 plain[i].has_ip ? &plain[i].ip : NULL, &plain[i].pa);
+	}
+	if (err) {
+		err = failed(c, "route import: %s (the table may be partly updated)",
+			     err == -E2BIG || err == -ENOSPC ? "table full" : strerror(-err));
+		goto out;
+	}
+	json_object_object_add(c->result, "imported", json_object_new_int64(n));
+	fprintf(c->text, "%zu records imported%s\n", n, replace ? " (replacing the table)" : "");
+out:
+	free(recs);
+	free(plain);
+	return err;
 }
 
 static int cmd_route(struct cmd_ctx *c)
@@ -582,13 +637,11 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-/* vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME | xsk QUEUES */
-static int vport_add(struct cmd_ctx *c)
+/* vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME | xsk QUEUES: syntax only. */
+static int vport_parse(struct cmd_ctx *c, struct vport_rec *out)
 {
-	struct nvgred *d = c->d;
 	struct vport_rec v = { .used = 1 };
-	struct nvgre_vport vp = {};
-	int i, have_vsid = 0, have_mac = 0, err, id = 0, mtu;
+	int i, have_vsid = 0, have_mac = 0;
 
 	if (c->argc < 3)
 		return usage(c, "vport add: expected NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME|xsk QUEUES");
@@ -632,6 +685,19 @@ static int vport_add(struct cmd_ctx *c)
 		return usage(c, "vport add %s: vsid and mac are required", v.name);
 	if (!*v.dev == !v.xsk_queues)
 		return usage(c, "vport add %s: exactly one of dev IFNAME or xsk QUEUES", v.name);
+	*out = v;
+	return 0;
+}
+
+static int vport_add(struct cmd_ctx *c)
+{
+	struct nvgred *d = c->d;
+	struct vport_rec v;
+	struct nvgre_vport vp = {};
+	int i, err, id = 0, mtu;
+
+	if (vport_parse(c, &v))
+		return NVGRE_EXIT_USAGE;
 	if (*v.dev) {
 		v.ifindex = if_nametoindex(v.dev);
 		if (!v.ifindex)
@@ -683,12 +749,16 @@ static int vport_add(struct cmd_ctx *c)
 			nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
 			return failed(c, "vport %s: attaching to %s: %s", v.name, v.dev, strerror(-err));
 		}
-		/* W-7, KW-1: the tenant's MTU leaves room for the encapsulation. */
+		/* W-7, KW-1: the tenant's MTU leaves room for the encapsulation,
+		 * on both sides of a veth (or a bigger frame dies silently in it) */
 		mtu = daemon_tenant_mtu(d);
-		if (mtu > 0 && link_mtu_set(v.dev, mtu))
-			daemon_log("vport %s: cannot set MTU %d on %s", v.name, mtu, v.dev);
+		if (mtu > 0 && vport_tenant_set(v.dev, v.mac, -1, mtu))
+			daemon_log("vport %s: MTU %d set on %s only: its tenant side was not found",
+				   v.name, mtu, v.dev);
 	}
+	v.offloads = -1;
 	d->vports[id] = v;
+	daemon_apply_vport_offloads(d);
 	fprintf(c->text, "vport %s added (id %d)\n", v.name, id);
 	json_object_object_add(c->result, "id", json_object_new_int(id));
 	return 0;
@@ -887,6 +957,25 @@ static const struct command *find(int argc, const char *const *argv, int *partia
 		return k;
 	}
 	return NULL;
+}
+
+int cmd_check(int argc, const char *const *argv, char *err, size_t errlen)
+{
+	struct cmd_ctx c = { .argc = argc, .argv = argv, .err = err, .errlen = errlen };
+	struct route_args r;
+	struct vport_rec v;
+	__u32 vsid;
+
+	if (argc >= 3 && !strcmp(argv[0], "vsid") && !strcmp(argv[1], "add")) {
+		if (argc > 4 || (argc == 4 && strcmp(argv[3], "any-pa")))
+			return usage(&c, "unexpected '%s' (only the option any-pa)", argv[argc - 1]);
+		return parse_vsid(&c, argv[2], &vsid);
+	}
+	if (argc >= 2 && !strcmp(argv[0], "route") && !strcmp(argv[1], "add"))
+		return route_parse(&c, argc - 2, argv + 2, &r);
+	if (argc >= 2 && !strcmp(argv[0], "vport") && !strcmp(argv[1], "add"))
+		return vport_parse(&c, &v);
+	return usage(&c, "expected vsid, route or vport");
 }
 
 int cmd_mutates(int argc, const char *const *argv)

@@ -11,10 +11,11 @@
 #include <nvgre/rss.h>
 #include "config.h"
 #include "datapath.h"
+#include "daemon.h"
 
 struct parse_ctx {
 	struct nvgred_config *cfg;
-	char why[256];		/* "key: why" of the first error */
+	char why[512];		/* "key: why" of the first error */
 };
 
 int config_bool(const char *v)
@@ -66,7 +67,12 @@ static int parse_hex_key(const char *v, __u8 key[NVGRE_RSS_KEY_LEN])
 	return i == NVGRE_RSS_KEY_LEN && !*v ? 0 : -1;
 }
 
-#define FAIL(...) do { snprintf(p->why, sizeof(p->why), __VA_ARGS__); return 0; } while (0)
+/* inih reports the first failing line: keep that line's reason, not a later one's. */
+#define FAIL(...) do {								\
+	if (!*p->why)								\
+		snprintf(p->why, sizeof(p->why), __VA_ARGS__);			\
+	return 0;								\
+} while (0)
 
 static const struct { const char *name; __u32 bit; } offload_keys[] = {
 	{ "tx-csum", NVGRE_OFF_TX_CSUM }, { "rx-csum", NVGRE_OFF_RX_CSUM },
@@ -194,6 +200,22 @@ static int section_rss(struct parse_ctx *p, const char *k, const char *v)
 	return 1;
 }
 
+/* "route = 5000 02:.. PA" is "route add 5000 02:.. PA": checked like nvgrectl's. */
+static int static_valid(struct parse_ctx *p, const char *k, const char *v)
+{
+	char buf[1024], *argv[72], *tok, *save, err[256];
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	argv[argc++] = (char *)k;
+	argv[argc++] = "add";
+	for (tok = strtok_r(buf, " \t", &save); tok && argc < 72; tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = tok;
+	if (cmd_check(argc, (const char *const *)argv, err, sizeof(err)))
+		FAIL("%s: %s", k, err);
+	return 1;
+}
+
 static int section_static(struct parse_ctx *p, const char *k, const char *v, int line)
 {
 	struct nvgred_config *c = p->cfg;
@@ -202,6 +224,8 @@ static int section_static(struct parse_ctx *p, const char *k, const char *v, int
 
 	if (strcmp(k, "vsid") && strcmp(k, "route") && strcmp(k, "vport"))
 		FAIL("%s: unknown key in [static] (vsid, route, vport)", k);
+	if (!static_valid(p, k, v))
+		return 0;
 	if (c->n_static >= CONFIG_MAX_STATIC)
 		FAIL("%s: more than %d static objects", k, CONFIG_MAX_STATIC);
 	text = malloc(len);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include <nvgre/ctl.h>
 #include "control.h"
@@ -72,6 +73,14 @@ void control_close(struct control *c, const char *path)
 	if (c->listen_fd >= 0)
 		close(c->listen_fd);
 	unlink(path);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* Queue a line for the client; a client that lets output pile up is dropped. */
@@ -197,10 +206,15 @@ static void client_read(struct control *c, struct client *cl)
 		got = read(cl->fd, cl->in + cl->in_len, cl->in_cap - cl->in_len - 1);
 		if (got < 0 && (errno == EAGAIN || errno == EINTR))
 			break;
-		if (got <= 0) {
+		if (got < 0) {
 			client_drop(cl);
 			return;
 		}
+		if (!got) {		/* half-closed: its replies still go out */
+			cl->eof = 1;
+			break;
+		}
+		cl->last = now_ms();
 		cl->in_len += got;
 		cl->in[cl->in_len] = 0;
 		while ((nl = memchr(cl->in, '\n', cl->in_len))) {
@@ -227,6 +241,8 @@ static void client_write(struct client *cl)
 		cl->out_off += n;
 	}
 	cl->out_off = cl->out_len = 0;
+	if (cl->eof)
+		client_drop(cl);
 }
 
 int control_pollfds(struct control *c, struct pollfd *fds, int max)
@@ -240,7 +256,7 @@ int control_pollfds(struct control *c, struct pollfd *fds, int max)
 		if (cl->fd < 0)
 			continue;
 		fds[n++] = (struct pollfd){ .fd = cl->fd,
-			.events = POLLIN | (cl->out_len > cl->out_off ? POLLOUT : 0) };
+			.events = (cl->eof ? 0 : POLLIN) | (cl->out_len > cl->out_off ? POLLOUT : 0) };
 	}
 	return n;
 }
@@ -266,10 +282,27 @@ void control_handle(struct control *c, const struct pollfd *fds, int n)
 			struct client *cl = by_fd(c, -1);
 
 			if (!cl) {
-				close(fd);	/* full: the client sees EOF */
-				continue;
+				/* full: the longest-idle client (not a monitor) makes room */
+				struct client *old = NULL;
+				int j;
+
+				for (j = 0; j < CONTROL_MAX_CLIENTS; j++) {
+					struct client *o = &c->clients[j];
+
+					if (!o->monitor && (!old || o->last < old->last))
+						old = o;
+				}
+				if (!old) {
+					close(fd);
+					continue;
+				}
+				daemon_log("control: %d clients, closing the longest idle one",
+					   CONTROL_MAX_CLIENTS);
+				client_drop(old);
+				cl = old;
 			}
 			cl->fd = fd;
+			cl->last = now_ms();
 		}
 	}
 	for (i = 1; i < n; i++) {
@@ -277,10 +310,12 @@ void control_handle(struct control *c, const struct pollfd *fds, int n)
 
 		if (!cl || !fds[i].revents)
 			continue;
-		if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+		if (!cl->eof && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			client_read(c, cl);
 		if (cl->fd >= 0 && cl->out_len > cl->out_off)
 			client_write(cl);
+		else if (cl->fd >= 0 && cl->eof)
+			client_drop(cl);	/* closed and nothing left to say */
 	}
 }
 

@@ -2,7 +2,8 @@
 /*
  * The control socket: unix stream, newline-delimited JSON (include/nvgre/ctl.h).
  * Never blocks: each client has its own input and output buffer, a client
- * that sends too much or does not read its replies is disconnected.
+ * that sends too much or does not read its replies is disconnected, and
+ * when every slot is taken the longest-idle client makes room.
  */
 #ifndef NVGRED_CONTROL_H
 #define NVGRED_CONTROL_H
@@ -10,7 +11,7 @@
 #include <poll.h>
 #include "daemon.h"
 
-#define CONTROL_MAX_CLIENTS	64
+#define CONTROL_MAX_CLIENTS	256
 #define CONTROL_MAX_LINE	(64u << 20)	/* a route import of ~1M records */
 #define CONTROL_MAX_OUT		(64u << 20)
 
@@ -19,6 +20,8 @@ struct client {
 	char *in, *out;
 	size_t in_len, in_cap, out_len, out_off, out_cap;
 	int monitor;
+	int eof;		/* the client closed its side: answer, then close */
+	long long last;		/* last activity (monotonic ms): who to evict when full */
 };
 
 struct control {

@@ -23,6 +23,7 @@ struct vport_rec {
 	int ifindex;
 	int xsk_queues;			/* xsk vport: Q */
 	__u32 id;			/* nvgre_vport.id, also the array index */
+	int offloads;			/* VPORT_OFF_* last applied to the tenant side, -1 none */
 };
 
 struct nvgred {
@@ -49,11 +50,17 @@ struct nvgred {
 int cmd_run(struct nvgred *d, int argc, const char *const *argv, json_object *records,
 	    json_object **result, char **text, char *err, size_t errlen);
 
+/* Check the syntax of "vsid add ...", "route add ..." or "vport add ..." alone. */
+int cmd_check(int argc, const char *const *argv, char *err, size_t errlen);
+
 /* Does the command change state (so the state file must be rewritten)? */
 int cmd_mutates(int argc, const char *const *argv);
 
 /* Write the derived settings into nv_config: offload, PAs, flags, MTU-derived. */
 int daemon_push_config(struct nvgred *d);
+
+/* Offer the tenant side of each netdev vport only what the data path can do now. */
+void daemon_apply_vport_offloads(struct nvgred *d);
 
 /* The tenant MTU of vports (W-7, KW-1) for outer IPv4 (the smaller one if both). */
 int daemon_tenant_mtu(struct nvgred *d);

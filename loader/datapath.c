@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* libnvgre: load the data path and manage its maps (see datapath.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -450,6 +451,126 @@ int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 	return vsid_pa_ref(dp, vsid, &r.pa, -1);
 }
 
+int nvgre_route_rec_cmp(const void *a, const void *b)
+{
+	const struct nvgre_route_rec *x = a, *y = b;
+	int r;
+
+	if (x->vsid != y->vsid)
+		return x->vsid < y->vsid ? -1 : 1;
+	r = memcmp(x->mac, y->mac, 6);
+	if (r)
+		return r;
+	if (x->has_ip != y->has_ip)
+		return x->has_ip - y->has_ip;
+	return memcmp(&x->ip, &y->ip, sizeof(x->ip));
+}
+
+/* The first record of (vsid, mac) in sorted recs, or NULL. */
+static const struct nvgre_route_rec *find_mac(const struct nvgre_route_rec *recs, size_t n,
+					      __u32 vsid, const __u8 *mac)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct nvgre_route_rec *r = &recs[mid];
+		int c = r->vsid != vsid ? (r->vsid < vsid ? -1 : 1) : memcmp(r->mac, mac, 6);
+
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && recs[lo].vsid == vsid && !memcmp(recs[lo].mac, mac, 6) ? &recs[lo] : NULL;
+}
+
+static int has_ip(const struct nvgre_route_rec *first, const struct nvgre_route_rec *end,
+		  const union nvgre_ip *ip)
+{
+	const struct nvgre_route_rec *r;
+
+	for (r = first; r < end && r->vsid == first->vsid && !memcmp(r->mac, first->mac, 6); r++)
+		if (r->has_ip && !memcmp(&r->ip, ip, sizeof(*ip)))
+			return 1;
+	return 0;
+}
+
+/* All keys of a map, so it can be changed while we walk them. */
+static void *map_keys(int fd, size_t key_size, size_t *n)
+{
+	size_t cap = 1024;
+	char *keys = malloc(cap * key_size), *prev = NULL;
+
+	*n = 0;
+	while (keys && !bpf_map_get_next_key(fd, prev, keys + *n * key_size)) {
+		prev = keys + *n * key_size;
+		if (++*n == cap) {
+			char *k = realloc(keys, (cap *= 2) * key_size);
+
+			if (!k) {
+				free(keys);
+				return NULL;
+			}
+			keys = k;
+			prev = keys + (*n - 1) * key_size;
+		}
+	}
+	return keys;
+}
+
+int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n)
+{
+	struct nvgre_mac_key *rk;
+	struct nvgre_ip_key *ik;
+	size_t nr, ni, i;
+	int err = 0;
+
+	qsort(recs, n, sizeof(*recs), nvgre_route_rec_cmp);
+	rk = map_keys(dp->routes_fd, sizeof(*rk), &nr);
+	ik = map_keys(dp->ips_fd, sizeof(*ik), &ni);
+	if (!rk || !ik) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* customer IPs of old records that the new set does not give them */
+	for (i = 0; i < ni; i++) {
+		struct nvgre_ip_mac m;
+		struct nvgre_route r;
+		struct nvgre_mac_key k;
+		const struct nvgre_route_rec *f;
+
+		if (map_lookup(dp->ips_fd, &ik[i], &m))
+			continue;
+		k = mac_key(ik[i].vsid, m.mac);
+		if (map_lookup(dp->routes_fd, &k, &r))
+			continue;	/* a vport's address */
+		f = find_mac(recs, n, k.vsid, k.mac);
+		if (!f || memcmp(&f->pa, &r.pa, sizeof(r.pa)) || !has_ip(f, recs + n, &ik[i].ip))
+			bpf_map_delete_elem(dp->ips_fd, &ik[i]);
+	}
+	/* records gone, or moved to another PA */
+	for (i = 0; i < nr; i++) {
+		const struct nvgre_route_rec *f = find_mac(recs, n, rk[i].vsid, rk[i].mac);
+		struct nvgre_route r;
+
+		if (map_lookup(dp->routes_fd, &rk[i], &r))
+			continue;
+		if (!f || memcmp(&f->pa, &r.pa, sizeof(r.pa))) {
+			bpf_map_delete_elem(dp->routes_fd, &rk[i]);
+			vsid_pa_ref(dp, rk[i].vsid, &r.pa, -1);
+		}
+	}
+	/* the new set: route_add adds what is missing and keeps what is there */
+	for (i = 0; i < n && !err; i++)
+		err = nvgre_dp_route_add(dp, recs[i].vsid, recs[i].mac,
+					 recs[i].has_ip ? &recs[i].ip : NULL, &recs[i].pa);
+out:
+	free(rk);
+	free(ik);
+	return err;
+}
+
 static __u64 percpu_u64_sum(struct nvgre_dp *dp, int fd, __u32 idx)
 {
 	__u64 *vals = calloc(dp->ncpus, sizeof(__u64)), sum = 0;
@@ -517,8 +638,14 @@ int nvgre_mac_parse(const char *s, __u8 mac[6])
 	char tail;
 	int i;
 
+	/* exactly xx:xx:xx:xx:xx:xx (sscanf alone would take signs and spaces) */
+	if (strlen(s) != 17)
+		return -EINVAL;
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return -EINVAL;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(s) != 17)
+		   &tail) != 6)
 		return -EINVAL;
 	for (i = 0; i < 6; i++)
 		mac[i] = b[i];

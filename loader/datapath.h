@@ -75,6 +75,23 @@ int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		       const union nvgre_ip *ip, const union nvgre_ip *pa);
 int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 
+/* One line of a bulk import: VSID MAC [IP] PA. */
+struct nvgre_route_rec {
+	__u32 vsid;
+	__u8 mac[6];
+	int has_ip;
+	union nvgre_ip ip, pa;
+};
+
+/*
+ * Make the lookup records exactly recs[0..n) (sorted in place): records
+ * not in it are removed, records that moved to another PA are re-added,
+ * customer IPs become exactly the given ones; vport addresses are kept.
+ * The caller has validated recs (one PA per MAC, VSIDs exist).
+ */
+int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n);
+int nvgre_route_rec_cmp(const void *a, const void *b);	/* by VSID, MAC, IP */
+
 /* Counters summed over CPUs. */
 __u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason);
 __u64 nvgre_dp_counter(struct nvgre_dp *dp, enum nvgre_counter c);

@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	size_t len = 0, cap = 0;
 	int o, json_out = 0, prometheus = 0, fd, i, status, monitor, *lines = NULL;
 
+	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an error message, not a death */
 	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
 		switch (o) {
 		case 's': sock = optarg; break;
@@ -260,7 +261,7 @@ int main(int argc, char **argv)
 	if (line)
 		reply = json_tokener_parse(line);
 	if (!reply) {
-		fprintf(stderr, "nvgrectl: no valid reply from %s\n", sock);
+		fprintf(stderr, "nvgrectl: no valid reply from %s (connection closed)\n", sock);
 		return NVGRE_EXIT_FAILED;
 	}
 	if (!json_object_object_get_ex(reply, "version", &v) ||

@@ -32,6 +32,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "state.h"
+#include "vport_offload.h"
 
 static struct control ctl;
 
@@ -84,6 +85,32 @@ int daemon_push_config(struct nvgred *d)
 	return nvgre_dp_set_config(&d->dp, &c);
 }
 
+void daemon_apply_vport_offloads(struct nvgred *d)
+{
+	int i, err, allowed =
+		(nvgre_offload_on(d->offload, NVGRE_OFF_LSO) && d->caps.gso_tcp ? VPORT_OFF_TSO : 0) |
+		(nvgre_offload_on(d->offload, NVGRE_OFF_USO) && d->caps.gso_udp ? VPORT_OFF_USO : 0) |
+		(nvgre_offload_on(d->offload, NVGRE_OFF_TX_CSUM) ? VPORT_OFF_CSUM : 0);
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+		struct vport_rec *v = &d->vports[i];
+
+		if (!v->used || !*v->dev || v->offloads == allowed)
+			continue;
+		err = vport_tenant_set(v->dev, v->mac, allowed, 0);
+		if (err)
+			daemon_log("vport %s: cannot set the tenant's offloads (%s): %s", v->name,
+				   v->dev, err == -ENOENT ? "its veth peer is in no named netns"
+							  : strerror(-err));
+		else
+			daemon_log("vport %s: tenant offloads TSO %s, USO %s, checksum %s", v->name,
+				   allowed & VPORT_OFF_TSO ? "on" : "off",
+				   allowed & VPORT_OFF_USO ? "on" : "off",
+				   allowed & VPORT_OFF_CSUM ? "on" : "off");
+		v->offloads = allowed;
+	}
+}
+
 /*
  * Vport MTUs follow a growing underlay (W-7, KW-1).  They are never
  * lowered at run time: a veth drops, silently, frames larger than its MTU
@@ -97,7 +124,7 @@ static void update_vport_mtus(struct nvgred *d)
 	for (i = 1; i < NVGRE_MAX_VPORTS && mtu > 0; i++)
 		if (d->vports[i].used && *d->vports[i].dev &&
 		    link_mtu_get(d->vports[i].dev) < mtu)
-			link_mtu_set(d->vports[i].dev, mtu);
+			vport_tenant_set(d->vports[i].dev, d->vports[i].mac, -1, mtu);
 }
 
 static int pin_dir_ok(const char *dir)
@@ -206,6 +233,7 @@ static int start(struct nvgred *d)
 	}
 	apply_statics(d);
 	update_vport_mtus(d);
+	daemon_apply_vport_offloads(d);
 	state_save(d);
 	return 0;
 }
@@ -312,6 +340,7 @@ static void link_changed(struct nvgred *d, int fd)
 		json_object_put(ev);
 	}
 	daemon_push_config(d);
+	daemon_apply_vport_offloads(d);
 	update_vport_mtus(d);
 }
 

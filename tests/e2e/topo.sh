@@ -34,7 +34,9 @@ ctl() { local h=$1; shift; "$NVGRECTL" --socket "$WORK/$h.sock" "$@"; }
 # Start nvgred for host $1 with its config; wait until it answers.
 start_daemon() {
 	local h=$1 i
-	in_ns "h$h" "$NVGRED" --config "$WORK/$h.conf" --socket "$WORK/$h.sock" \
+	# ip netns exec execs nvgred: $! is the daemon itself (a shell function
+	# in the background would leave us the PID of a subshell)
+	ip netns exec "$(ns "h$h")" "$NVGRED" --config "$WORK/$h.conf" --socket "$WORK/$h.sock" \
 		--pin-dir "$WORK/bpf/$h" --state "$WORK/$h.state" >>"$WORK/$h.log" 2>&1 &
 	DAEMON_PIDS+=($!)
 	eval "PID_$h=$!"

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The tenant side's offloads of a vport (vport_offload.h). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "ethtool.h"
+#include "vport_offload.h"
+
+/* Every flavour of TSO the kernel knows (names it lacks are skipped). */
+static const char *const feature_names[] = {
+	"tx-tcp-segmentation", "tx-tcp6-segmentation", "tx-tcp-ecn-segmentation",
+	"tx-tcp-mangleid-segmentation", "tx-tcp-accecn-segmentation",
+	"tx-udp-segmentation",
+	"tx-checksum-ip-generic", "tx-checksum-ipv4", "tx-checksum-ipv6",
+};
+
+static int set_features(const char *ifname, int allowed)
+{
+	int tso = !!(allowed & VPORT_OFF_TSO), csum = !!(allowed & VPORT_OFF_CSUM);
+	int want[] = { tso, tso, tso, tso, tso, !!(allowed & VPORT_OFF_USO), csum, csum, csum };
+
+	return ethtool_features_set(ifname, feature_names, want, 9);
+}
+
+static int mac_of(const char *ifname, __u8 mac[6])
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+static int set_mtu(const char *ifname, int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCSIFMTU, &ifr))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Offloads (allowed < 0: leave them) and MTU (mtu <= 0: leave it). */
+static int set_dev(const char *ifname, int allowed, int mtu)
+{
+	int err = 0;
+
+	if (allowed >= 0)
+		err = set_features(ifname, allowed);
+	if (!err && mtu > 0)
+		err = set_mtu(ifname, mtu);
+	return err;
+}
+
+/*
+ * In the namespace nsfd (-1: ours), set the device with this ifindex and
+ * MAC.  A child enters the namespace, so the daemon never leaves its own.
+ * Returns 0 when set, 1 when no such device there, < 0 on errors.
+ */
+static int set_in_ns(int nsfd, int ifindex, const __u8 mac[6], int allowed, int mtu)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		char name[IF_NAMESIZE];
+		__u8 m[6];
+
+		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
+			_exit(3);
+		if (!if_indextoname(ifindex, name) || mac_of(name, m) || memcmp(m, mac, 6))
+			_exit(1);
+		_exit(set_dev(name, allowed, mtu) ? 2 : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return -ECHILD;
+	return WEXITSTATUS(status) == 0 ? 0 : WEXITSTATUS(status) == 1 ? 1 : -EIO;
+}
+
+int vport_tenant_set(const char *dev, const __u8 mac[6], int allowed, int mtu)
+{
+	long long peer = ethtool_stat(dev, "peer_ifindex");
+	struct dirent *e;
+	DIR *d;
+	int ret;
+
+	if (peer <= 0)		/* not a veth: the device itself is all we have */
+		return set_dev(dev, allowed, mtu);
+	/* the tenant's side first: its frames must never outgrow ours */
+	ret = set_in_ns(-1, peer, mac, allowed, mtu);
+	if (ret <= 0)
+		return ret;
+	d = opendir("/run/netns");
+	while (d && (e = readdir(d))) {
+		char path[300];
+		int fd;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ret = set_in_ns(fd, peer, mac, allowed, mtu);
+		close(fd);
+		if (ret <= 0)
+			break;
+	}
+	if (d)
+		closedir(d);
+	set_dev(dev, allowed, mtu);	/* and the host-to-tenant direction */
+	return ret == 1 ? -ENOENT : ret;
+}

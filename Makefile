@@ -11,7 +11,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I$(BUILD)
 LIBS       := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp -lelf -lz)
 
-BPF_PROGS  := nvgre_rx nvgre_tx probe_adj_room
+BPF_PROGS  := nvgre_rx nvgre_xdp nvgre_tx probe_adj_room
 BPF_OBJS   := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
@@ -19,7 +19,7 @@ BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 LIB_SRCS   := loader/datapath.c loader/probe.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
               loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
-              loader/vport_offload.c
+              loader/vport_offload.c loader/xdp.c
 DAEMON_OBJS := $(DAEMON_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 DAEMON_LIBS := $(shell pkg-config --libs inih json-c libsystemd 2>/dev/null || echo -linih -ljson-c -lsystemd)
 BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl
@@ -91,3 +91,61 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- install / uninstall ------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=stage]: the binaries, the systemd
+# unit (its ExecStart= follows SBINDIR), the man pages, and the example
+# config unless one exists already.  The config directory is nvgred's
+# built-in default, /etc/nvgre, whatever the prefix.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+CONFDIR    := /etc/nvgre
+INSTALL    ?= install
+MAN8       := man/nvgred.8 man/nvgrectl.8
+MAN5       := man/nvgred.conf.5
+# make uninstall first runs nvgred --teardown (DESIGN).  A staged uninstall
+# (DESTDIR set) leaves the running system alone unless TEARDOWN says what to
+# run; TEARDOWN= (empty) skips it.
+TEARDOWN   ?= $(if $(DESTDIR),,$(SBINDIR)/nvgred --teardown)
+# systemctl only for a real (not staged) install on a system run by systemd.
+SYSTEMCTL  := [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && systemctl
+
+.PHONY: install uninstall
+install: $(BINS)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -m 0755 $(BUILD)/nvgred $(DESTDIR)$(SBINDIR)/nvgred
+	$(INSTALL) -m 0755 $(BUILD)/nvgrectl $(DESTDIR)$(BINDIR)/nvgrectl
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' configs/nvgred.service >$(BUILD)/nvgred.service
+	$(INSTALL) -m 0644 $(BUILD)/nvgred.service $(DESTDIR)$(UNITDIR)/nvgred.service
+	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	@if [ -e $(DESTDIR)$(CONFDIR)/nvgred.conf ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(CONFDIR)/nvgred.conf"; \
+	else \
+		echo "$(INSTALL) -m 0644 configs/nvgred.conf $(DESTDIR)$(CONFDIR)/nvgred.conf"; \
+		$(INSTALL) -m 0644 configs/nvgred.conf $(DESTDIR)$(CONFDIR)/nvgred.conf; \
+	fi
+	@$(SYSTEMCTL) daemon-reload || true
+
+uninstall:
+	@$(SYSTEMCTL) disable --now nvgred.service 2>/dev/null || true
+	@if [ -n "$(TEARDOWN)" ]; then \
+		echo "$(TEARDOWN)"; \
+		$(TEARDOWN) || echo "uninstall: teardown failed (status $$?; nothing set up?): removing the files anyway" >&2; \
+	else \
+		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)"; \
+	fi
+	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl \
+		$(DESTDIR)$(UNITDIR)/nvgred.service \
+		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+	@conf=$(DESTDIR)$(CONFDIR)/nvgred.conf; \
+	if cmp -s configs/nvgred.conf $$conf; then \
+		echo "rm -f $$conf"; rm -f $$conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $$conf ]; then \
+		echo "uninstall: keeping $$conf (changed from the example)"; \
+	fi
+	@$(SYSTEMCTL) daemon-reload || true

@@ -19,6 +19,7 @@
 #include "attach.h"
 #include "daemon.h"
 #include "vport_offload.h"
+#include "xdp.h"
 
 struct cmd_ctx {
 	struct nvgred *d;
@@ -140,6 +141,8 @@ static int cmd_status(struct cmd_ctx *c)
 	char pa4[INET6_ADDRSTRLEN] = "-", pa6[INET6_ADDRSTRLEN] = "-";
 	int nv = count_keys(d->dp.vsids_fd, sizeof(__u32));
 	int nr = count_keys(d->dp.routes_fd, sizeof(struct nvgre_mac_key));
+	const char *xdp_mode = "off";
+	unsigned int xdp_id;
 
 	if (d->cfg.has_pa4)
 		ip_str(&d->cfg.pa4, pa4, sizeof(pa4));
@@ -155,9 +158,12 @@ static int cmd_status(struct cmd_ctx *c)
 	json_object_object_add(c->result, "vsids", json_object_new_int(nv));
 	json_object_object_add(c->result, "routes", json_object_new_int(nr));
 	json_object_object_add(c->result, "vports", json_object_new_int(n_vports(d)));
+	xdp_id = xdp_underlay_query(d, &xdp_mode);
+	json_object_object_add(c->result, "xdp", json_object_new_string(xdp_id ? xdp_mode : "off"));
 	fprintf(c->text, "underlay   %s (PA %s, %s)\ntenant MTU %d\npins       %s\n"
-		"objects    %d VSIDs, %d lookup records, %d vports\n",
-		d->cfg.underlay, pa4, pa6, daemon_tenant_mtu(d), d->pin_dir, nv, nr, n_vports(d));
+		"objects    %d VSIDs, %d lookup records, %d vports\nXDP        %s\n",
+		d->cfg.underlay, pa4, pa6, daemon_tenant_mtu(d), d->pin_dir, nv, nr, n_vports(d),
+		xdp_id ? xdp_mode : "off (no xsk vport needs it)");
 	return 0;
 }
 
@@ -759,6 +765,7 @@ static int vport_add(struct cmd_ctx *c)
 	v.offloads = -1;
 	d->vports[id] = v;
 	daemon_apply_vport_offloads(d);
+	xdp_update(d);		/* an xsk vport needs XDP on the underlay */
 	fprintf(c->text, "vport %s added (id %d)\n", v.name, id);
 	json_object_object_add(c->result, "id", json_object_new_int(id));
 	return 0;
@@ -783,6 +790,7 @@ static int cmd_vport(struct cmd_ctx *c)
 			tc_detach_ingress(v->ifindex);
 		nvgre_dp_vport_del(&d->dp, v->vsid, v->mac);
 		memset(v, 0, sizeof(*v));
+		xdp_update(d);
 		fprintf(c->text, "vport %s deleted\n", c->argv[2]);
 		return 0;
 	}

@@ -146,11 +146,11 @@ static int section_underlay(struct parse_ctx *p, const char *k, const char *v)
 		}
 	} else if (!strcmp(k, "xdp_mode")) {
 		if (!strcmp(v, "auto"))
-			c->xdp_mode = XDP_MODE_AUTO;
+			c->xdp_mode = NVGRED_XDP_AUTO;
 		else if (!strcmp(v, "native"))
-			c->xdp_mode = XDP_MODE_NATIVE;
+			c->xdp_mode = NVGRED_XDP_NATIVE;
 		else if (!strcmp(v, "generic"))
-			c->xdp_mode = XDP_MODE_GENERIC;
+			c->xdp_mode = NVGRED_XDP_GENERIC;
 		else
 			FAIL("%s: must be native, generic or auto, not '%s'", k, v);
 	} else if (!strcmp(k, "xdp")) {

@@ -6,7 +6,7 @@
 #include <net/if.h>
 #include <nvgre/maps.h>
 
-enum xdp_mode { XDP_MODE_AUTO, XDP_MODE_NATIVE, XDP_MODE_GENERIC };
+enum xdp_mode { NVGRED_XDP_AUTO, NVGRED_XDP_NATIVE, NVGRED_XDP_GENERIC };
 
 #define CONFIG_MAX_STATIC	4096
 

@@ -13,6 +13,7 @@
 #include "datapath.h"
 #include "nvgre_rx.skel.h"
 #include "nvgre_tx.skel.h"
+#include "nvgre_xdp.skel.h"
 
 static void clear_pinning(struct bpf_object *obj)
 {
@@ -41,19 +42,22 @@ static int share_maps(struct bpf_object *from, struct bpf_object *to)
 	return 0;
 }
 
-static int open_tx(struct nvgre_dp *dp, const char *pin_dir)
+int nvgre_dp_share_maps(struct nvgre_dp *dp, struct bpf_object *obj)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	if (!dp->pin_dir)
+		clear_pinning(obj);
+	return share_maps(dp->rx->obj, obj);
+}
+
+static int open_tx(struct nvgre_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->pin_dir);
 	struct nvgre_tx *tx = nvgre_tx__open_opts(&opts);
 	int err;
 
 	if (!tx)
 		return -errno;
-	if (!pin_dir)
-		clear_pinning(tx->obj);
-	err = share_maps(dp->rx->obj, tx->obj);
-	if (!err)
-		err = nvgre_tx__load(tx);
+	err = nvgre_dp_share_maps(dp, tx->obj) ?: nvgre_tx__load(tx);
 	if (err) {
 		nvgre_tx__destroy(tx);
 		return err;
@@ -61,6 +65,44 @@ static int open_tx(struct nvgre_dp *dp, const char *pin_dir)
 	dp->tx = tx;
 	dp->tc_tx_fd = bpf_program__fd(tx->progs.nvgre_tc_tx);
 	return 0;
+}
+
+/* The XDP program loaded plainly: for BPF_PROG_TEST_RUN and direct attachment. */
+static int open_xdp(struct nvgre_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->pin_dir);
+	struct nvgre_xdp *xdp = nvgre_xdp__open_opts(&opts);
+	int err;
+
+	if (!xdp)
+		return -errno;
+	err = nvgre_dp_share_maps(dp, xdp->obj) ?: nvgre_xdp__load(xdp);
+	if (err) {
+		nvgre_xdp__destroy(xdp);
+		return err;
+	}
+	dp->xdp = xdp;
+	dp->xdp_rx_fd = bpf_program__fd(xdp->progs.nvgre_xdp_rx);
+	return 0;
+}
+
+struct bpf_object *nvgre_dp_open_xdp_object(struct nvgre_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->pin_dir);
+	struct nvgre_xdp *xdp = nvgre_xdp__open_opts(&opts);
+	struct bpf_object *obj;
+
+	if (!xdp)
+		return NULL;
+	if (nvgre_dp_share_maps(dp, xdp->obj)) {
+		nvgre_xdp__destroy(xdp);
+		return NULL;
+	}
+	/* the caller owns the object now; the skeleton wrapper goes */
+	obj = xdp->obj;
+	xdp->obj = NULL;
+	nvgre_xdp__destroy(xdp);
+	return obj;
 }
 
 int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
@@ -71,6 +113,7 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
+	dp->pin_dir = pin_dir;
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0)
 		return dp->ncpus ? dp->ncpus : -EINVAL;
@@ -108,9 +151,8 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->vport_if_fd = bpf_map__fd(rx->maps.nv_vport_if);
 	dp->ips_fd = bpf_map__fd(rx->maps.nv_ips);
 	dp->events_fd = bpf_map__fd(rx->maps.nv_events);
-	dp->xdp_rx_fd = bpf_program__fd(rx->progs.nvgre_xdp_rx);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
-	err = open_tx(dp, pin_dir);
+	err = open_tx(dp) ?: open_xdp(dp);
 	if (err)
 		nvgre_dp_close(dp);
 	return err;
@@ -118,6 +160,9 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 
 void nvgre_dp_close(struct nvgre_dp *dp)
 {
+	if (dp->xdp)
+		nvgre_xdp__destroy(dp->xdp);
+	dp->xdp = NULL;
 	if (dp->tx)
 		nvgre_tx__destroy(dp->tx);
 	if (dp->rx)

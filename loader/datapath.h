@@ -14,6 +14,8 @@
 
 struct nvgre_rx;
 struct nvgre_tx;
+struct nvgre_xdp;
+struct bpf_object;
 
 /* Not in Debian's 6.1 uapi headers (the kernel has them): from uapi/linux/bpf.h. */
 #define NVGRE_ADJ_ROOM_DECAP_L3_IPV4	(1ULL << 7)
@@ -22,6 +24,8 @@ struct nvgre_tx;
 struct nvgre_dp {
 	struct nvgre_rx *rx;
 	struct nvgre_tx *tx;
+	struct nvgre_xdp *xdp;
+	const char *pin_dir;
 	int config_fd, rss_fd, vsids_fd, vports_fd, routes_fd, vsid_pas_fd;
 	int xsks_fd, drops_fd, counters_fd, vsid_stats_fd, vport_stats_fd;
 	int vport_if_fd, ips_fd, events_fd;
@@ -43,6 +47,11 @@ int nvgre_probe_kernel(struct nvgre_probe *p);
  */
 int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir);
 void nvgre_dp_close(struct nvgre_dp *dp);
+
+/* Make obj (opened, not loaded) use the data path's maps. */
+int nvgre_dp_share_maps(struct nvgre_dp *dp, struct bpf_object *obj);
+/* The XDP object opened with shared maps, for libxdp to load (caller closes it). */
+struct bpf_object *nvgre_dp_open_xdp_object(struct nvgre_dp *dp);
 
 /* Default settings: all offloads on, MaxHeaderSize 256, one rx queue. */
 void nvgre_config_defaults(struct nvgre_config *cfg);

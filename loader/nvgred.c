@@ -23,6 +23,7 @@
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <systemd/sd-daemon.h>
 
 #include <nvgre/ctl.h>
@@ -33,6 +34,7 @@
 #include "daemon.h"
 #include "state.h"
 #include "vport_offload.h"
+#include "xdp.h"
 
 static struct control ctl;
 
@@ -234,6 +236,14 @@ static int start(struct nvgred *d)
 	apply_statics(d);
 	update_vport_mtus(d);
 	daemon_apply_vport_offloads(d);
+	/* XDP: replace an earlier daemon's program, or attach/detach as needed */
+	if (xdp_needed(d) && xdp_underlay_query(d, NULL)) {
+		err = xdp_underlay_attach(d);
+		if (err)
+			daemon_log("underlay %s: replacing XDP: %s", d->cfg.underlay, strerror(-err));
+	} else {
+		xdp_update(d);
+	}
 	state_save(d);
 	return 0;
 }
@@ -260,6 +270,8 @@ static void reload(struct nvgred *d)
 	d->cfg.ttl = next->ttl;
 	d->cfg.max_header = next->max_header;
 	d->cfg.drop_bad_csum = next->drop_bad_csum;
+	d->cfg.xdp_always = next->xdp_always;
+	d->cfg.xdp_mode = next->xdp_mode;
 	memcpy(d->cfg.rss_key, next->rss_key, sizeof(next->rss_key));
 	config_free(&d->cfg);
 	memcpy(d->cfg.statics, next->statics, sizeof(next->statics));
@@ -268,6 +280,7 @@ static void reload(struct nvgred *d)
 	daemon_push_config(d);
 	nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
 	apply_statics(d);
+	xdp_update(d);
 	state_save(d);
 	daemon_log("configuration reloaded");
 }
@@ -439,8 +452,11 @@ static int teardown(struct nvgred *d)
 	int ifindex;
 
 	ifindex = *d->cfg.underlay ? (int)if_nametoindex(d->cfg.underlay) : 0;
-	if (ifindex)
+	if (ifindex) {
 		tc_detach_ingress(ifindex);
+		d->underlay_ifindex = ifindex;
+		xdp_underlay_detach(d);
+	}
 	/* vports: from the state file ("vport add NAME ... dev IFNAME") */
 	if (root && json_object_object_get_ex(root, "commands", &cmds)) {
 		for (i = 0; i < json_object_array_length(cmds); i++) {
@@ -464,6 +480,8 @@ static int teardown(struct nvgred *d)
 		snprintf(path, sizeof(path), "%s/%s", d->pin_dir, maps[i]);
 		unlink(path);
 	}
+	snprintf(path, sizeof(path), "%s/xdp", d->pin_dir);	/* libxdp's, if it left it */
+	rmdir(path);
 	rmdir(d->pin_dir);
 	printf("nvgred: torn down (pins in %s removed, state file %s kept)\n", d->pin_dir,
 	       d->state_path);
@@ -473,9 +491,18 @@ static int teardown(struct nvgred *d)
 /* libbpf chatter: warnings and errors only, and not the expected EEXIST of clsact. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG || strstr(fmt, "Exclusivity flag"))
+	if (level == LIBBPF_DEBUG || strstr(fmt, "Exclusivity flag") ||
+	    strstr(fmt, "unrecognized data section"))	/* libxdp's .xdp_run_config */
 		return 0;
 	if (strstr(fmt, "Kernel error message") && level == LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* libxdp: its warnings (e.g. why it fell back from its dispatcher); all with NVGRED_DEBUG. */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBXDP_DEBUG && !getenv("NVGRED_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -507,6 +534,7 @@ int main(int argc, char **argv)
 	int o, do_teardown = 0, ret;
 
 	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
 	d.config_path = NVGRE_DEFAULT_CONFIG;
 	d.socket_path = NVGRE_DEFAULT_SOCKET;
 	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;

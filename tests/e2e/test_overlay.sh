@@ -176,6 +176,34 @@ for fam in 4 6; do
 		lso=$(lso_nibble)
 		tso=$(tenant_tso)
 		ok $(( lso == 15 ? 0 : 1 )) "$u tx-gre-segmentation on again: lso capability $lso, tenant TSO $tso"
+
+		# XDP on host B's underlay (xdp = always, SIGHUP): B's veth peer uA
+		# loses TSO, so host A must stop offering TSO to its tenants
+		echo "xdp = always" >>"$WORK/B.conf"
+		kill -HUP "$PID_B"
+		for i in $(seq 30); do [ "$(tenant_tso)" = off ] && break; sleep 0.1; done
+		ok $([ "$(ctl B --json status | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["xdp"])')" = native ] \
+			&& echo 0 || echo 1) "$u xdp = always + SIGHUP: XDP attached natively on host B's underlay"
+		ok $([ "$(tenant_tso)" = off ] && echo 0 || echo 1) \
+			"$u host A adapted: its underlay lost TSO, tenant a1 TSO $(tenant_tso)"
+		d0=$(drop_count A gso-unsupported)
+		check "$u TCP a1 -> b1 through B's XDP program" tcp_bytes a1 b1 192.0.2.2 5320
+		ok $(( $(drop_count A gso-unsupported) == d0 ? 0 : 1 )) "$u ... with no gso-unsupported drop on A"
+		# upgrade under traffic: the restarted B replaces its XDP program in place
+		in_ns a1 ping -c 30 -i 0.05 -W 1 192.0.2.2 >"$WORK/ping.txt" &
+		pp=$!
+		sleep 0.2
+		stop_daemon B
+		start_daemon B >/dev/null
+		wait $pp
+		loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$WORK/ping.txt")
+		ok $([ "$loss" = 0 ] && ! grep -q "replacing XDP" "$WORK/B.log" && echo 0 || echo 1) \
+			"$u nvgred restart with XDP attached: ${loss}% loss, program replaced in place"
+		sed -i '/^xdp = always$/d' "$WORK/B.conf"
+		kill -HUP "$PID_B"
+		for i in $(seq 30); do [ "$(tenant_tso)" = on ] && break; sleep 0.1; done
+		ok $([ "$(in_ns hB ip link show uB | grep -c xdp)" = 0 ] && [ "$(tenant_tso)" = on ] && echo 0 || echo 1) \
+			"$u XDP no longer needed: detached from B, tenant a1 TSO back $(tenant_tso)"
 	fi
 	topo_down
 done

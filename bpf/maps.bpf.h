@@ -76,6 +76,14 @@ struct {
 } nv_ips SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NVGRE_MAX_PA_MACS);
+	__type(key, union nvgre_ip);
+	__type(value, struct nvgre_pa_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_pa_macs SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NVGRE_EVENTS_SIZE);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

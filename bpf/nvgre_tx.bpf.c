@@ -26,15 +26,15 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 	if (!src)
 		return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
 	err = tx_size_ok(skb, st, tx_overhead(pa), &mtu);
-	/* ICMP for single frames; a too-big GSO skb means the tenant's MTU is wrong */
-	if (err == NVGRE_DROP_TOO_BIG && !gso)
+	/* ICMP for GSO skbs too: their segments are what the tenant's PMTU must shrink */
+	if (err == NVGRE_DROP_TOO_BIG)
 		return tx_too_big(skb, st, mtu - tx_overhead(pa));	/* W-7: the tenant MTU */
 	if (err)
 		return tx_drop(st, err);
 	err = tx_fib(skb, st, src, pa, v4, &rt);
-	if (!err && rt.mode != TX_ROUTE_DIRECT &&
-	    st->proto != NV_ETH_P_IP && st->proto != NV_ETH_P_IPV6)
-		err = NVGRE_DROP_FIB_FAILED;	/* redirect_neigh needs an IP skb */
+	/* redirect_neigh needs an IP skb: others need MACs, known or learned */
+	if (!err && st->proto != NV_ETH_P_IP && st->proto != NV_ETH_P_IPV6 && !tx_route_direct(&rt))
+		err = NVGRE_DROP_FIB_FAILED;
 	if (!err)
 		err = tx_encap(skb, st, pa, &rt);
 	if (err)
@@ -113,7 +113,7 @@ static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *
 			tx_drop(st, NVGRE_DROP_REPLICA_FAMILY);
 			continue;
 		}
-		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || rt.mode != TX_ROUTE_DIRECT) {
+		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || !tx_route_direct(&rt)) {
 			tx_drop(st, NVGRE_DROP_FIB_FAILED);
 			continue;
 		}

@@ -68,6 +68,25 @@ static __always_inline int rx_source_ok(struct rx_state *st, const __u8 *smac)
 	return 0;
 }
 
+/* Remember the outer MACs a verified PA's frames come with (nv_pa_macs). */
+static __always_inline void rx_learn_pa_macs(struct rx_state *st, struct nvgre_config *cfg,
+					     const void *data, const void *end)
+{
+	const struct nv_ethhdr *eth = NV_HDR(struct nv_ethhdr, data, end, 0);
+	struct nvgre_pa_mac *old, m = { .ifindex = cfg->underlay_ifindex };
+
+	if (!eth)
+		return;
+	old = bpf_map_lookup_elem(&nv_pa_macs, &st->pkt.outer_src);
+	/* a write only when something changed: not one per packet */
+	if (old && nv_mac_equal(old->remote, eth->src) && nv_mac_equal(old->local, eth->dst) &&
+	    old->ifindex == m.ifindex)
+		return;
+	__builtin_memcpy(m.remote, eth->src, 6);
+	__builtin_memcpy(m.local, eth->dst, 6);
+	bpf_map_update_elem(&nv_pa_macs, &st->pkt.outer_src, &m, BPF_ANY);
+}
+
 /*
  * Everything up to the destination, given the parser's result ret: returns
  * RX_PASS, RX_DROP, RX_UNICAST (st->vport set) or RX_MCAST.
@@ -105,6 +124,7 @@ static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *c
 		return rx_drop(st, NVGRE_DROP_TRUNCATED);
 	if (!rx_source_ok(st, ieth->src))
 		return rx_drop(st, NVGRE_DROP_SOURCE_CHECK);
+	rx_learn_pa_macs(st, cfg, data, end);
 
 	/* W-11, RFC 6040 normal mode (its Figure 4): CE, and ECT(1) over ECT(0). */
 	if (pkt->inner_ipver) {

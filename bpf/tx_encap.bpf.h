@@ -41,9 +41,18 @@ enum tx_route_mode {
 struct tx_route {
 	__u32 ifindex;
 	enum tx_route_mode mode;
+	int   learned;		/* KERNEL mode, but smac/dmac/ifindex learned from the PA */
 	__u8  smac[6], dmac[6];
 	struct bpf_redir_neigh nh;
 };
+
+/* Can the frame go out with known MACs (what clones and non-IP frames need)? */
+static __always_inline int tx_route_direct(struct tx_route *rt)
+{
+	if (rt->mode == TX_ROUTE_KERNEL && rt->learned)
+		rt->mode = TX_ROUTE_DIRECT;
+	return rt->mode == TX_ROUTE_DIRECT;
+}
 
 /* This host's PA of the family, or NULL when it has none. */
 static __always_inline const union nvgre_ip *tx_local_pa(const struct tx_state *st, int v4)
@@ -79,9 +88,18 @@ static __always_inline int tx_fib(struct __sk_buff *skb, struct tx_state *st,
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
 	if (rc == BPF_FIB_LKUP_RET_FWD_DISABLED) {
 		/* bpf_fib_lookup wants forwarding on; the kernel's own output
-		 * route lookup in bpf_redirect_neigh does not. */
+		 * route lookup in bpf_redirect_neigh does not.  For frames that
+		 * cannot use it, the MACs learned from the PA's own frames. */
+		struct nvgre_pa_mac *m = bpf_map_lookup_elem(&nv_pa_macs, dst);
+
 		rt->ifindex = st->cfg->underlay_ifindex;
 		rt->mode = TX_ROUTE_KERNEL;
+		if (m) {
+			rt->learned = 1;
+			rt->ifindex = m->ifindex;
+			__builtin_memcpy(rt->smac, m->local, 6);
+			__builtin_memcpy(rt->dmac, m->remote, 6);
+		}
 		return 0;
 	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)

@@ -398,30 +398,25 @@ static void routes_walk(struct nvgred *d, __u32 only_vsid,
 			struct cmd_ctx *c)
 {
 	struct nvgre_mac_key k, next, *prev = NULL;
-	struct nvgre_ip_key ik, inext, *iprev;
-	struct nvgre_ip_mac m;
 	struct nvgre_route r;
 	union nvgre_ip ips[16];
-	int n;
+	size_t nips = 0, cnt, j;
+	struct nvgre_ip_entry *all = nvgre_dp_ips_sorted(&d->dp, &nips);
 
 	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+		const struct nvgre_ip_entry *e;
+
 		k = next;
 		prev = &k;
 		if ((only_vsid && k.vsid != only_vsid) ||
 		    bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
 			continue;
-		/* its IPs: a scan of nv_ips (listing is not a hot path) */
-		n = 0;
-		iprev = NULL;
-		while (!bpf_map_get_next_key(d->dp.ips_fd, iprev, &inext) && n < 16) {
-			ik = inext;
-			iprev = &ik;
-			if (ik.vsid == k.vsid && !bpf_map_lookup_elem(d->dp.ips_fd, &ik, &m) &&
-			    !memcmp(m.mac, k.mac, 6))
-				ips[n++] = ik.ip;
-		}
-		fn(c, k.vsid, k.mac, &r.pa, ips, n);
+		e = all ? nvgre_ips_of(all, nips, k.vsid, k.mac, &cnt) : NULL;
+		for (j = 0; e && j < cnt && j < NV_ARRAY_SIZE(ips); j++)
+			ips[j] = e[j].ip;
+		fn(c, k.vsid, k.mac, &r.pa, ips, e ? (int)j : 0);
 	}
+	free(all);
 }
 
 static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa,

@@ -616,6 +616,61 @@ out:
 	return err;
 }
 
+static int ip_entry_cmp(const void *a, const void *b)
+{
+	const struct nvgre_ip_entry *x = a, *y = b;
+
+	if (x->vsid != y->vsid)
+		return x->vsid < y->vsid ? -1 : 1;
+	return memcmp(x->mac, y->mac, 6);
+}
+
+struct nvgre_ip_entry *nvgre_dp_ips_sorted(struct nvgre_dp *dp, size_t *n)
+{
+	struct nvgre_ip_key *keys = map_keys(dp->ips_fd, sizeof(*keys), n);
+	struct nvgre_ip_entry *e;
+	size_t i, m = 0;
+
+	if (!keys)
+		return NULL;
+	e = calloc(*n + 1, sizeof(*e));
+	for (i = 0; e && i < *n; i++) {
+		struct nvgre_ip_mac mac;
+
+		if (map_lookup(dp->ips_fd, &keys[i], &mac))
+			continue;
+		e[m].vsid = keys[i].vsid;
+		memcpy(e[m].mac, mac.mac, 6);
+		e[m++].ip = keys[i].ip;
+	}
+	free(keys);
+	*n = m;
+	if (e)
+		qsort(e, m, sizeof(*e), ip_entry_cmp);
+	return e;
+}
+
+const struct nvgre_ip_entry *nvgre_ips_of(const struct nvgre_ip_entry *e, size_t n, __u32 vsid,
+					  const __u8 mac[6], size_t *count)
+{
+	struct nvgre_ip_entry k = { .vsid = vsid };
+	size_t lo = 0, hi = n, c = 0;
+
+	memcpy(k.mac, mac, 6);
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ip_entry_cmp(&e[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo + c < n && !ip_entry_cmp(&e[lo + c], &k))
+		c++;
+	*count = c;
+	return c ? &e[lo] : NULL;
+}
+
 static __u64 percpu_u64_sum(struct nvgre_dp *dp, int fd, __u32 idx)
 {
 	__u64 *vals = calloc(dp->ncpus, sizeof(__u64)), sum = 0;

@@ -101,6 +101,19 @@ struct nvgre_route_rec {
 int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n);
 int nvgre_route_rec_cmp(const void *a, const void *b);	/* by VSID, MAC, IP */
 
+/* A customer IP and the MAC it belongs to (nv_ips). */
+struct nvgre_ip_entry {
+	__u32 vsid;
+	__u8 mac[6];
+	union nvgre_ip ip;
+};
+
+/* Every customer IP, sorted by (VSID, MAC): one walk of the map.  Free it. */
+struct nvgre_ip_entry *nvgre_dp_ips_sorted(struct nvgre_dp *dp, size_t *n);
+/* The entries of (vsid, mac) in such an array: the first one, and *count of them. */
+const struct nvgre_ip_entry *nvgre_ips_of(const struct nvgre_ip_entry *e, size_t n, __u32 vsid,
+					  const __u8 mac[6], size_t *count);
+
 /* Counters summed over CPUs. */
 __u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason);
 __u64 nvgre_dp_counter(struct nvgre_dp *dp, enum nvgre_counter c);

@@ -65,12 +65,12 @@ static void save_routes(struct nvgred *d, json_object *cmds)
 {
 	struct nvgre_mac_key k, next, *prev = NULL;
 	struct nvgre_route r;
+	size_t nips = 0, cnt, j;
+	struct nvgre_ip_entry *ips = nvgre_dp_ips_sorted(&d->dp, &nips);
 
 	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
-		struct nvgre_ip_key ik, inext, *iprev = NULL;
-		struct nvgre_ip_mac m;
+		const struct nvgre_ip_entry *e;
 		char vs[16], mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
-		int n = 0;
 
 		k = next;
 		prev = &k;
@@ -79,19 +79,15 @@ static void save_routes(struct nvgred *d, json_object *cmds)
 		snprintf(vs, sizeof(vs), "%u", k.vsid);
 		mac_str(k.mac, mac);
 		ip_str(&r.pa, pa, sizeof(pa));
-		while (!bpf_map_get_next_key(d->dp.ips_fd, iprev, &inext)) {
-			ik = inext;
-			iprev = &ik;
-			if (ik.vsid != k.vsid || bpf_map_lookup_elem(d->dp.ips_fd, &ik, &m) ||
-			    memcmp(m.mac, k.mac, 6))
-				continue;
-			ip_str(&ik.ip, ip, sizeof(ip));
+		e = ips ? nvgre_ips_of(ips, nips, k.vsid, k.mac, &cnt) : NULL;
+		for (j = 0; e && j < cnt; j++) {
+			ip_str(&e[j].ip, ip, sizeof(ip));
 			json_object_array_add(cmds, argv_of(6, (const char *[]){ "route", "add", vs, mac, ip, pa }));
-			n++;
 		}
-		if (!n)
+		if (!e)
 			json_object_array_add(cmds, argv_of(5, (const char *[]){ "route", "add", vs, mac, pa }));
 	}
+	free(ips);
 }
 
 static void save_vports(struct nvgred *d, json_object *cmds)

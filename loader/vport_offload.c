@@ -12,6 +12,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "ethtool.h"
 #include "vport_offload.h"
@@ -74,6 +77,82 @@ static int set_dev(const char *ifname, int allowed, int mtu)
 	return err;
 }
 
+/* One rtnetlink request and its reply into buf; the reply length or -errno. */
+static int rtnl_talk(void *req, size_t len, char *buf, size_t cap)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    (n = recv(fd, buf, cap, 0)) < 0) {
+		n = -errno;
+	} else if (n < (int)sizeof(*h) || h->nlmsg_type == NLMSG_ERROR) {
+		n = n >= (int)(sizeof(*h) + sizeof(int)) ? *(int *)NLMSG_DATA(h) : -EIO;
+		n = n ? n : -EIO;
+	}
+	close(fd);
+	return n;
+}
+
+/* Find attribute type in the attributes [a, a + len). */
+static struct rtattr *rta_find(struct rtattr *a, int len, int type)
+{
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == type)
+			return a;
+	return NULL;
+}
+
+/* The netns id (as our namespace knows it) where dev's veth peer lives; -1: ours. */
+static int peer_netnsid(int ifindex)
+{
+	struct { struct nlmsghdr h; struct ifinfomsg i; } req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.i = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+	};
+	char buf[16384];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct rtattr *a;
+	int n = rtnl_talk(&req, sizeof(req), buf, sizeof(buf));
+
+	if (n < 0 || h->nlmsg_type != RTM_NEWLINK)
+		return n < 0 ? n : -EIO;
+	a = rta_find(IFLA_RTA(NLMSG_DATA(h)), IFLA_PAYLOAD(h), IFLA_LINK_NETNSID);
+	return a ? *(int *)RTA_DATA(a) : -1;
+}
+
+/* The id our namespace gives the namespace nsfd (NETNSA_NSID_NOT_ASSIGNED: none). */
+static int netnsid_of_fd(int nsfd)
+{
+	struct {
+		struct nlmsghdr h;
+		struct rtgenmsg g;
+		char pad[3];
+		struct rtattr a;
+		int fd;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETNSID,
+		       .nlmsg_flags = NLM_F_REQUEST },
+		.g = { .rtgen_family = AF_UNSPEC },
+		.a = { .rta_len = RTA_LENGTH(sizeof(int)), .rta_type = NETNSA_FD },
+		.fd = nsfd,
+	};
+	char buf[4096];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct rtattr *a;
+	int n = rtnl_talk(&req, sizeof(req), buf, sizeof(buf));
+
+	if (n < 0 || h->nlmsg_type != RTM_NEWNSID)
+		return NETNSA_NSID_NOT_ASSIGNED;
+	a = rta_find((struct rtattr *)((char *)NLMSG_DATA(h) + NLMSG_ALIGN(sizeof(struct rtgenmsg))),
+		     h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct rtgenmsg))), NETNSA_NSID);
+	return a ? *(int *)RTA_DATA(a) : NETNSA_NSID_NOT_ASSIGNED;
+}
+
 /*
  * In the namespace nsfd (-1: ours), set the device with this ifindex and
  * MAC.  A child enters the namespace, so the daemon never leaves its own.
@@ -104,34 +183,40 @@ static int set_in_ns(int nsfd, int ifindex, const __u8 mac[6], int allowed, int 
 int vport_tenant_set(const char *dev, const __u8 mac[6], int allowed, int mtu)
 {
 	long long peer = ethtool_stat(dev, "peer_ifindex");
+	int nsid = peer > 0 ? peer_netnsid(if_nametoindex(dev)) : -1, ret = 1;
 	struct dirent *e;
 	DIR *d;
-	int ret;
 
 	if (peer <= 0)		/* not a veth: the device itself is all we have */
 		return set_dev(dev, allowed, mtu);
-	/* the tenant's side first: its frames must never outgrow ours */
-	ret = set_in_ns(-1, peer, mac, allowed, mtu);
-	if (ret <= 0)
-		return ret;
-	d = opendir("/run/netns");
-	while (d && (e = readdir(d))) {
-		char path[300];
-		int fd;
+	/*
+	 * The tenant's side first (its frames must never outgrow ours), in
+	 * exactly the namespace the kernel says: ifindex and MAC alone are not
+	 * unique, and another tenant's device must never be touched.
+	 */
+	if (nsid == -1) {
+		ret = set_in_ns(-1, peer, mac, allowed, mtu);
+	} else if (nsid >= 0) {
+		d = opendir("/run/netns");
+		while (d && (e = readdir(d))) {
+			char path[300];
+			int fd;
 
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ret = set_in_ns(fd, peer, mac, allowed, mtu);
-		close(fd);
-		if (ret <= 0)
-			break;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/run/netns/%s", e->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (netnsid_of_fd(fd) == nsid)
+				ret = set_in_ns(fd, peer, mac, allowed, mtu);
+			close(fd);
+			if (ret <= 0)
+				break;
+		}
+		if (d)
+			closedir(d);
 	}
-	if (d)
-		closedir(d);
 	set_dev(dev, allowed, mtu);	/* and the host-to-tenant direction */
 	return ret == 1 ? -ENOENT : ret;
 }

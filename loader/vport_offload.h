@@ -18,8 +18,9 @@
 /*
  * Set the offloads of the tenant side of dev (whose tenant MAC is mac) to
  * the VPORT_OFF_* bits in allowed (< 0: unchanged), and its MTU (<= 0:
- * unchanged), then dev's own.  A veth's tenant side is its peer, found in
- * this network namespace or a named one (/run/netns) by ifindex and MAC;
+ * unchanged), then dev's own.  A veth's tenant side is its peer, in this
+ * network namespace or a named one (/run/netns) matched by the netns id the
+ * kernel reports for the link, and checked by ifindex and MAC;
  * for other devices (tap: the VMM negotiates offloads with the guest) dev
  * itself is all we set.  Returns 0, or -ENOENT when the peer was not found.
  */

@@ -133,6 +133,20 @@ struct nvgre_ip_mac {
 	__u16 pad;
 };
 
+/*
+ * nv_pa_macs (LRU): the outer MACs seen on NVGRE frames received from a PA
+ * that passed the source check: its next hop's MAC and ours.  Used to send
+ * to that PA when bpf_fib_lookup declines (forwarding off on the underlay)
+ * and the kernel cannot resolve for us (non-IP frames, replica clones).
+ */
+#define NVGRE_MAX_PA_MACS		65536
+
+struct nvgre_pa_mac {
+	__u8  remote[6];	/* the PA's side: its MAC or its router's */
+	__u8  local[6];		/* ours */
+	__u32 ifindex;
+};
+
 /* nv_routes: lookup record (VSID, customer MAC) -> provider address. */
 struct nvgre_route {
 	union nvgre_ip pa;

@@ -145,6 +145,12 @@ NV_INLINE int nv_parse_drop(struct nvgre_pkt *pkt, int reason)
 	return NV_PARSE_DROP;
 }
 
+NV_INLINE int nv_mac_equal(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] &&
+	       a[3] == b[3] && a[4] == b[4] && a[5] == b[5];
+}
+
 NV_INLINE void nv_copy_ip6(union nvgre_ip *dst, const __u8 *src)
 {
 	__builtin_memcpy(dst->b, src, 16);

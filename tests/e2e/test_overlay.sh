@@ -98,6 +98,30 @@ for fam in 4 6; do
 	check "$u UDP IPv6 a2 -> b2" udp_flow a2 b2 2001:db8:1::2 5204
 	ok $(( $(counter A tx_gso) > 0 ? 0 : 1 )) "$u host A encapsulated GSO skbs ($(counter A tx_gso))"
 
+	# W-9: a broadcast nobody answers locally reaches the VSID's other host, not the other VSID
+	in_ns b1 timeout 4 tcpdump -i eth0 -nn -c 1 "arp host 192.0.2.99" >"$WORK/b1.arp" 2>/dev/null &
+	t1=$!
+	in_ns b2 timeout 4 tcpdump -i eth0 -nn -c 1 "arp host 192.0.2.99" >"$WORK/b2.arp" 2>/dev/null &
+	t2=$!
+	sleep 1
+	in_ns a1 /usr/bin/python3 "$ROOT/tests/e2e/bcast.py" eth0 "${MAC[a1]}" 192.0.2.1 192.0.2.99
+	wait $t1 $t2
+	ok $(( $(grep -c "who-has 192.0.2.99" "$WORK/b1.arp") == 1 && $(grep -c "192.0.2.99" "$WORK/b2.arp") == 0 ? 0 : 1 )) \
+		"$u broadcast ARP for an unknown address: replicated to b1 (VSID $VSID_A), not to b2"
+
+	# every frame on the underlay is NVGRE of our VSIDs, checksums good; no tenant frame bare
+	in_ns hB timeout 8 tshark -i uB -w "$WORK/under.pcap" >/dev/null 2>&1 &
+	cap=$!
+	sleep 1.5
+	ping_ok a1 192.0.2.2 >/dev/null
+	ping_ok a2 2001:db8:1::2 >/dev/null
+	in_ns b1 iperf3 -s -1 -D -p 5340 -B 192.0.2.2; sleep 0.3
+	in_ns a1 timeout 5 iperf3 -c 192.0.2.2 -p 5340 -t 0.5 >/dev/null 2>&1
+	sleep 0.5
+	kill -INT $cap 2>/dev/null; wait $cap 2>/dev/null
+	check "$u underlay capture: all tenant traffic is NVGRE (tshark, checksums validated)" \
+		/usr/bin/python3 "$ROOT/tests/e2e/check_underlay.py" "$WORK/under.pcap" $VSID_A $VSID_B
+
 	if [ "$fam" = 4 ]; then
 		# ST-1: rx-csum toggled at run time, with traffic: the next packets see it
 		before=$(vsid_stat B $VSID_A rx_csum_ok)
@@ -126,6 +150,21 @@ for fam in 4 6; do
 		ok $([ "$loss" = 0 ] && echo 0 || echo 1) "$u nvgred restart under traffic: ${loss}% loss"
 		ok $(ctl B vport list | grep -c "^b[12] " | grep -qx 2; echo $?) \
 			"$u restarted nvgred restored its vports from the state file"
+
+		# W-7: a smaller underlay MTU; TCP learns the tenant MTU from our ICMP errors
+		in_ns hA ip link set uA mtu 1400
+		in_ns hB ip link set uB mtu 1400
+		i0=$(counter A tx_icmp_too_big)
+		check "$u underlay MTU 1400: TCP completes (path MTU learned from ICMP)" tcp_bytes a1 b1 192.0.2.2 5350
+		pmtu=$(in_ns a1 ip route get 192.0.2.2 | sed -n 's/.*mtu \([0-9]*\).*/\1/p')
+		echo "# uA mtu $(in_ns hA cat /sys/class/net/uA/mtu), a1 eth0 mtu $(in_ns a1 cat /sys/class/net/eth0/mtu), too-big drops $(drop_count A too-big)"
+		ok $(( $(counter A tx_icmp_too_big) > i0 && ${pmtu:-0} == 1358 ? 0 : 1 )) \
+			"$u ICMP frag-needed sent ($(( $(counter A tx_icmp_too_big) - i0 ))), a1's path MTU ${pmtu:-none} (1400 - 42)"
+		out=$(in_ns a2 ping -6 -M do -s 1380 -c 1 -W 1 2001:db8:1::2 2>&1)
+		ok $(echo "$out" | grep -q "mtu = 1358\|mtu=1358\|Packet too big" && echo 0 || echo 1) \
+			"$u IPv6 tenant: packet too big reported ($(echo "$out" | grep -io "packet too big.*\|mtu.*" | head -1))"
+		in_ns hA ip link set uA mtu 1500
+		in_ns hB ip link set uB mtu 1500
 
 		# hostile underlay traffic: counted by reason, streamed to monitor, harmless
 		ctl A monitor >"$WORK/monitor.txt" 2>&1 &

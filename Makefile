@@ -103,6 +103,9 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONFDIR    := /etc/nvgre
+# nvgred's state file directory (for runs outside systemd, whose
+# StateDirectory= makes it too); make uninstall leaves it and the state.
+STATEDIR   := /var/lib/nvgre
 INSTALL    ?= install
 MAN8       := man/nvgred.8 man/nvgrectl.8
 MAN5       := man/nvgred.conf.5
@@ -117,6 +120,7 @@ SYSTEMCTL  := [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v sy
 install: $(BINS)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR)
+	$(INSTALL) -d -m 0700 $(DESTDIR)$(STATEDIR)
 	$(INSTALL) -m 0755 $(BUILD)/nvgred $(DESTDIR)$(SBINDIR)/nvgred
 	$(INSTALL) -m 0755 $(BUILD)/nvgrectl $(DESTDIR)$(BINDIR)/nvgrectl
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' configs/nvgred.service >$(BUILD)/nvgred.service
@@ -131,14 +135,12 @@ install: $(BINS)
 	fi
 	@$(SYSTEMCTL) daemon-reload || true
 
+# (The teardown messages are $(if) arguments: no commas in them.)
 uninstall:
 	@$(SYSTEMCTL) disable --now nvgred.service 2>/dev/null || true
-	@if [ -n "$(TEARDOWN)" ]; then \
-		echo "$(TEARDOWN)"; \
-		$(TEARDOWN) || echo "uninstall: teardown failed (status $$?; nothing set up?): removing the files anyway" >&2; \
-	else \
-		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)"; \
-	fi
+	@$(if $(strip $(TEARDOWN)),echo "$(TEARDOWN)"; \
+		$(TEARDOWN) || echo "uninstall: teardown failed (status $$?; nothing set up?): removing the files anyway" >&2, \
+		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)")
 	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl \
 		$(DESTDIR)$(UNITDIR)/nvgred.service \
 		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)

@@ -46,6 +46,7 @@ run_suite units ./build/tests/test_units
 run_suite oracle ./tests/oracle/run.sh
 run_suite fuzz ./tests/fuzz.sh
 run_suite e2e ./tests/e2e/test_overlay.sh
+run_suite install ./tests/install/test_install.sh
 run_suite ctl ./tests/ctl/test_ctl.sh
 
 echo "$passed passed, $failed failed"

@@ -760,7 +760,8 @@ static int vport_add(struct cmd_ctx *c)
 	v.offloads = -1;
 	d->vports[id] = v;
 	daemon_apply_vport_offloads(d);
-	xdp_update(d);		/* an xsk vport needs XDP on the underlay */
+	if (!d->restoring)	/* once after a replay, not once per vport */
+		xdp_update(d);	/* an xsk vport needs XDP on the underlay */
 	fprintf(c->text, "vport %s added (id %d)\n", v.name, id);
 	json_object_object_add(c->result, "id", json_object_new_int(id));
 	return 0;
@@ -785,7 +786,8 @@ static int cmd_vport(struct cmd_ctx *c)
 			tc_detach_ingress(v->ifindex);
 		nvgre_dp_vport_del(&d->dp, v->vsid, v->mac);
 		memset(v, 0, sizeof(*v));
-		xdp_update(d);
+		if (!d->restoring)
+			xdp_update(d);
 		fprintf(c->text, "vport %s deleted\n", c->argv[2]);
 		return 0;
 	}

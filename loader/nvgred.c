@@ -197,9 +197,40 @@ static void apply_statics(struct nvgred *d)
 	d->restoring = 0;
 }
 
+/* mkdir -p of the directory holding path (the socket's, the state file's). */
+static int make_parent_dir(const char *path, mode_t mode)
+{
+	char dir[4096], *p;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		return 0;
+	*p = 0;
+	for (p = dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+	return mkdir(dir, mode) && errno != EEXIST ? -errno : 0;
+}
+
 static int start(struct nvgred *d)
 {
 	int err, mtu;
+
+	if (make_parent_dir(d->state_path, 0700) || make_parent_dir(d->socket_path, 0755)) {
+		fprintf(stderr, "nvgred: cannot create the directory of %s or %s: %s\n",
+			d->state_path, d->socket_path, strerror(errno));
+		return NVGRE_EXIT_FAILED;
+	}
+	/* the socket first: a daemon nobody can reach must not touch the data path */
+	err = control_open(&ctl, d, d->socket_path);
+	if (err) {
+		fprintf(stderr, "nvgred: --socket %s: %s\n", d->socket_path, strerror(-err));
+		return NVGRE_EXIT_FAILED;
+	}
 
 	d->underlay_ifindex = if_nametoindex(d->cfg.underlay);
 	if (!d->underlay_ifindex) {
@@ -216,6 +247,9 @@ static int start(struct nvgred *d)
 	d->offload = d->cfg.offload | (d->cfg.task_offload ? NVGRE_OFF_GLOBAL : 0) |
 		     (d->cfg.task_offload_nvgre ? NVGRE_OFF_NVGRE : 0);
 
+	/* what the underlay can do, before vports are restored and offered offloads */
+	caps_probe(d->cfg.underlay, &d->caps);
+
 	/* KW-1 *EncapOverhead: raise the underlay MTU once, from its original value. */
 	mtu = link_mtu_get(d->cfg.underlay);
 	d->underlay_mtu_orig = mtu;
@@ -225,7 +259,6 @@ static int start(struct nvgred *d)
 		daemon_log("underlay %s: cannot raise MTU by %d", d->cfg.underlay,
 			   d->cfg.encap_overhead);
 
-	caps_probe(d->cfg.underlay, &d->caps);
 	err = daemon_push_config(d) ?: nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
 	if (!err)
 		err = tc_attach_ingress(d->underlay_ifindex, d->dp.tc_rx_fd);
@@ -361,8 +394,9 @@ static int run(struct nvgred *d)
 {
 	struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
 	struct ring_buffer *events;
+	int timeout;
 	sigset_t mask;
-	int sfd, nfd, n, err;
+	int sfd, nfd, n;
 	uint64_t wd_usec = 0;
 	struct timespec last_wd = {};
 
@@ -374,11 +408,6 @@ static int run(struct nvgred *d)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	nfd = rtnl_open();
-	err = control_open(&ctl, d, d->socket_path);
-	if (err) {
-		fprintf(stderr, "nvgred: --socket %s: %s\n", d->socket_path, strerror(-err));
-		return NVGRE_EXIT_FAILED;
-	}
 	d->notify = notify;
 	events = ring_buffer__new(d->dp.events_fd, on_event, d, NULL);
 	if (!events)
@@ -397,11 +426,22 @@ static int run(struct nvgred *d)
 					    .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = nfd, .events = POLLIN };
-		if (poll(fds, n, wd_usec ? (int)(wd_usec / 2000) : -1) < 0 && errno != EINTR)
+		/* wake up for the next watchdog ping: half the interval after the last */
+		timeout = -1;
+		if (wd_usec) {
+			long long due;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			due = (last_wd.tv_sec - now.tv_sec) * 1000LL +
+			      (last_wd.tv_nsec - now.tv_nsec) / 1000000 + (long long)(wd_usec / 2000);
+			timeout = due > 0 ? (int)due : 0;
+		}
+		if (poll(fds, n, timeout) < 0 && errno != EINTR)
 			break;
 		if (wd_usec) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((now.tv_sec - last_wd.tv_sec) * 1000000 >= (long)(wd_usec / 2)) {
+			if ((now.tv_sec - last_wd.tv_sec) * 1000000LL +
+			    (now.tv_nsec - last_wd.tv_nsec) / 1000 >= (long long)(wd_usec / 2)) {
 				sd_notify(0, "WATCHDOG=1");
 				last_wd = now;
 			}
@@ -576,7 +616,10 @@ int main(int argc, char **argv)
 	if (do_teardown)
 		return teardown(&d);
 	ret = start(&d);
-	if (ret)
+	if (ret) {
+		if (ctl.listen_fd > 0)
+			control_close(&ctl, d.socket_path);
 		return ret;
+	}
 	return run(&d);
 }

@@ -53,74 +53,94 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 }
 
 /*
+ * Second replication pass: the original frame, cloned back into the
+ * vport's ingress, for the remote PAs of the other address family.
+ */
+#define NV_MARK_REPLICA_V4	0x4e560004
+#define NV_MARK_REPLICA_V6	0x4e560006
+
+/*
  * W-9: a copy to every other local netdev vport of the VSID, then one
- * NVGRE copy per remote PA.  Copies after the first rewrite the outer
- * destination (and MACs) in place; a PA of the other family than the
- * first cannot be reached that way and is counted, not sent.
+ * NVGRE copy per remote PA.  One pass serves one outer family: it
+ * encapsulates once, clones, and retargets the outer destination (and
+ * MACs) in place for each further PA.  PAs of the other family (W-6:
+ * mixed underlays) get the original frame in a second pass, cloned back
+ * into the vport's ingress with a mark.
  */
 static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *st)
 {
 	struct nvgre_vsid *vs = st->vsid;
-	__u32 n = vs->n_remote, first_v4, i;
-	int ret;
+	__u32 mark = skb->mark, n, i;
+	const union nvgre_ip *list;
+	int v4, ret;
 
-	for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
-		if (i >= vs->n_local)
-			break;
-		if (vs->local_ifindex[i] == skb->ifindex)
-			continue;
-		if (!bpf_clone_redirect(skb, vs->local_ifindex[i], 0)) {
-			count(NVGRE_CNT_TX_REPLICA);
-			if (st->vstats)
-				st->vstats->tx_replicated += 1;
+	if (mark == NV_MARK_REPLICA_V4 || mark == NV_MARK_REPLICA_V6) {
+		skb->mark = 0;
+		v4 = mark == NV_MARK_REPLICA_V4;
+	} else {
+		for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
+			if (i >= vs->n_local)
+				break;
+			if (vs->local_ifindex[i] == skb->ifindex)
+				continue;
+			if (!bpf_clone_redirect(skb, vs->local_ifindex[i], 0)) {
+				count(NVGRE_CNT_TX_REPLICA);
+				if (st->vstats)
+					st->vstats->tx_replicated += 1;
+			}
+		}
+		v4 = vs->n_remote4 > 0;
+		/* both families: the IPv6 PAs in a second pass */
+		if (vs->n_remote4 && vs->n_remote6) {
+			skb->mark = NV_MARK_REPLICA_V6;
+			if (bpf_clone_redirect(skb, skb->ifindex, BPF_F_INGRESS))
+				tx_drop(st, NVGRE_DROP_REPLICA_FAMILY);	/* could not requeue */
+			skb->mark = mark;
 		}
 	}
+	n = v4 ? vs->n_remote4 : vs->n_remote6;
+	list = v4 ? vs->remote4 : vs->remote6;
 	if (!n)
 		return TC_ACT_SHOT;	/* all copies were local (or there were none) */
 	if (n > NVGRE_MAX_REMOTE_PAS)
 		n = NVGRE_MAX_REMOTE_PAS;
 	if (n == 1)
-		return tx_send_encap(skb, st, &vs->remote_pa[0]);
+		return tx_send_encap(skb, st, &list[0]);
 
 	/* Encapsulate once towards the first PA, clone, then retarget. */
-	first_v4 = nvgre_ip_is_v4(&vs->remote_pa[0]);
 	{
-		const union nvgre_ip *src = tx_local_pa(st, first_v4);
+		const union nvgre_ip *src = tx_local_pa(st, v4);
 		struct tx_route rt = {};
 		__u32 mtu;
 		int err;
 
 		if (!src)
 			return tx_drop(st, NVGRE_DROP_NO_LOCAL_PA);
-		err = tx_size_ok(skb, st, tx_overhead(&vs->remote_pa[0]), &mtu);
+		err = tx_size_ok(skb, st, tx_overhead(&list[0]), &mtu);
 		if (!err)
-			err = tx_fib(skb, st, src, &vs->remote_pa[0], first_v4, &rt);
+			err = tx_fib(skb, st, src, &list[0], v4, &rt);
 		if (!err)
-			err = tx_encap(skb, st, &vs->remote_pa[0], &rt);
+			err = tx_encap(skb, st, &list[0], &rt);
 		if (err)
 			return tx_drop(st, err);
 	}
 	ret = TC_ACT_SHOT;
 	for (i = 0; i < NVGRE_MAX_REMOTE_PAS; i++) {
-		const union nvgre_ip *pa = &vs->remote_pa[i & (NVGRE_MAX_REMOTE_PAS - 1)];
-		const union nvgre_ip *src = tx_local_pa(st, first_v4);
+		const union nvgre_ip *pa = &list[i & (NVGRE_MAX_REMOTE_PAS - 1)];
+		const union nvgre_ip *src = tx_local_pa(st, v4);
 		struct tx_route rt = {};
 		__u32 daddr_off;
 
 		if (i >= n)
 			break;
-		if (nvgre_ip_is_v4(pa) != first_v4) {
-			tx_drop(st, NVGRE_DROP_REPLICA_FAMILY);
-			continue;
-		}
-		if (!src || tx_fib(skb, st, src, pa, first_v4, &rt) || !tx_route_direct(&rt)) {
+		if (!src || tx_fib(skb, st, src, pa, v4, &rt) || !tx_route_direct(&rt)) {
 			tx_drop(st, NVGRE_DROP_FIB_FAILED);
 			continue;
 		}
 		/* outer MACs and destination address */
 		bpf_skb_store_bytes(skb, 0, rt.dmac, 6, 0);
 		bpf_skb_store_bytes(skb, 6, rt.smac, 6, 0);
-		if (first_v4) {
+		if (v4) {
 			__be32 old = 0;
 
 			daddr_off = NV_ETH_HLEN + offsetof(struct nv_iphdr, daddr);
@@ -163,6 +183,9 @@ int nvgre_tc_tx(struct __sk_buff *skb)
 		return tx_drop(&st, NVGRE_DROP_NOT_VPORT);
 	vsid = st.vp->vsid;
 	st.vstats = bpf_map_lookup_elem(&nv_vsid_stats, &vsid);
+	/* a second replication pass is the same frame: counted once */
+	if (skb->mark == NV_MARK_REPLICA_V4 || skb->mark == NV_MARK_REPLICA_V6)
+		goto counted;
 	count(NVGRE_CNT_TX_PACKETS);
 	if (st.vstats) {
 		st.vstats->tx_packets += 1;
@@ -177,6 +200,7 @@ int nvgre_tc_tx(struct __sk_buff *skb)
 			vps->tx_bytes += skb->len;
 		}
 	}
+counted:
 	st.vsid = bpf_map_lookup_elem(&nv_vsids, &vsid);
 	if (!st.vsid)
 		return tx_drop(&st, NVGRE_DROP_UNKNOWN_VSID);

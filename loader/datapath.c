@@ -407,18 +407,20 @@ static int remote_pa_list(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip 
 	struct nvgre_vsid v;
 	__u32 i;
 	int err = nvgre_dp_vsid_get(dp, vsid, &v);
+	union nvgre_ip *list = nvgre_ip_is_v4(pa) ? v.remote4 : v.remote6;
+	__u16 *n = nvgre_ip_is_v4(pa) ? &v.n_remote4 : &v.n_remote6;
 
 	if (err)
 		return err;
 	if (add) {
-		if (v.n_remote >= NVGRE_MAX_REMOTE_PAS)
+		if (*n >= NVGRE_MAX_REMOTE_PAS)
 			return -ENOSPC;
-		v.remote_pa[v.n_remote++] = *pa;
+		list[(*n)++] = *pa;
 	} else {
-		for (i = 0; i < v.n_remote; i++)
-			if (!memcmp(&v.remote_pa[i], pa, sizeof(*pa))) {
-				v.remote_pa[i] = v.remote_pa[--v.n_remote];
-				memset(&v.remote_pa[v.n_remote], 0, sizeof(*pa));
+		for (i = 0; i < *n; i++)
+			if (!memcmp(&list[i], pa, sizeof(*pa))) {
+				list[i] = list[--*n];
+				memset(&list[*n], 0, sizeof(*pa));
 				break;
 			}
 	}

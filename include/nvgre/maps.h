@@ -89,8 +89,10 @@ struct nvgre_vsid {
 	__u8  default_mac[6];
 	__u16 n_local;				/* valid entries of local_ifindex */
 	__u32 local_ifindex[NVGRE_MAX_LOCAL_VPORTS];	/* netdev vports, for broadcast */
-	__u32 n_remote;				/* valid entries of remote_pa */
-	union nvgre_ip remote_pa[NVGRE_MAX_REMOTE_PAS];	/* W-9 head-end replication */
+	/* W-9 head-end replication: the VSID's remote PAs, one list per family */
+	__u16 n_remote4, n_remote6;
+	union nvgre_ip remote4[NVGRE_MAX_REMOTE_PAS];
+	union nvgre_ip remote6[NVGRE_MAX_REMOTE_PAS];
 };
 
 /* (VSID, MAC): the key of vports and of lookup records. */

@@ -109,6 +109,18 @@ for fam in 4 6; do
 	ok $(( $(grep -c "who-has 192.0.2.99" "$WORK/b1.arp") == 1 && $(grep -c "192.0.2.99" "$WORK/b2.arp") == 0 ? 0 : 1 )) \
 		"$u broadcast ARP for an unknown address: replicated to b1 (VSID $VSID_A), not to b2"
 
+	# W-6 + W-9: a VSID with remote PAs of both families gets a copy to each
+	other=$([ "$fam" = 4 ] && echo "${PA6[B]}" || echo "${PA4[B]}")
+	ctl A route add $VSID_A 02:00:00:00:50:99 "$other" >/dev/null
+	in_ns hB timeout 4 tcpdump -i uB -nn -c 2 "proto 47 or ip6 proto 47" >"$WORK/fam.txt" 2>/dev/null &
+	t1=$!
+	sleep 1
+	in_ns a1 ping -b -c 1 -W 1 192.0.2.255 >/dev/null 2>&1	# an IP broadcast
+	wait $t1
+	ok $(( $(grep -c "> ${PA4[B]}" "$WORK/fam.txt") == 1 && $(grep -c "> ${PA6[B]}" "$WORK/fam.txt") == 1 ? 0 : 1 )) \
+		"$u broadcast in a VSID with IPv4 and IPv6 PAs: one copy to each ($(grep -c GRE "$WORK/fam.txt") seen)"
+	ctl A route del $VSID_A 02:00:00:00:50:99 >/dev/null
+
 	# every frame on the underlay is NVGRE of our VSIDs, checksums good; no tenant frame bare
 	in_ns hB timeout 8 tshark -i uB -w "$WORK/under.pcap" >/dev/null 2>&1 &
 	cap=$!

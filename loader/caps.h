@@ -13,6 +13,11 @@ struct nvgred_caps {
 	int dev_gre_gso;		/* tx-gre-segmentation on */
 	int dev_tx_csum;		/* any tx checksum offload on */
 	int rx_queues;
+	int xdp_native;			/* the driver runs XDP itself (xdp-features BASIC+REDIRECT) */
+	int xsk_zerocopy;		/* AF_XDP zero-copy (xdp-features XSK_ZEROCOPY) */
+	int xdp_features_known;		/* the netdev family answered */
+	int tcx;			/* the kernel has TCX attach points */
+	int adj_room_decap_l3;		/* BPF_F_ADJ_ROOM_DECAP_L3_IPV4/6 accepted */
 	int gso_tcp, gso_udp;		/* GSO skbs with GRE can leave (LSO-4) */
 	unsigned int nibble[6];		/* tx-csum rx-csum lso uso rss vmq */
 	int max_header;			/* MaxHeaderSizeSupported */

@@ -197,11 +197,24 @@ static int cmd_caps(struct cmd_ctx *c)
 	json_object_object_add(probes, "tso", json_object_new_boolean(d->caps.dev_tso));
 	json_object_object_add(probes, "uso", json_object_new_boolean(d->caps.dev_uso));
 	json_object_object_add(probes, "rx_queues", json_object_new_int(d->caps.rx_queues));
+	json_object_object_add(probes, "xdp_native", d->caps.xdp_features_known ?
+			       json_object_new_boolean(d->caps.xdp_native) : NULL);
+	json_object_object_add(probes, "xsk_zerocopy", d->caps.xdp_features_known ?
+			       json_object_new_boolean(d->caps.xsk_zerocopy) : NULL);
+	json_object_object_add(probes, "tcx", json_object_new_boolean(d->caps.tcx));
+	json_object_object_add(probes, "adj_room_decap_l3",
+			       json_object_new_boolean(d->dp.probe.adj_room_decap_l3_ipv4 &&
+						       d->dp.probe.adj_room_decap_l3_ipv6));
 	json_object_object_add(c->result, "probes", probes);
 	fprintf(c->text, "MaxHeaderSizeSupported %d\nprobes: kernel GRE GSO %s, underlay "
-		"tx-gre-segmentation %s, TSO %s, USO %s, %d rx queues\n",
+		"tx-gre-segmentation %s, TSO %s, USO %s, %d rx queues\n"
+		"        XDP native %s, AF_XDP zero-copy %s, TCX %s, ADJ_ROOM DECAP_L3 flags %s\n",
 		d->caps.max_header, on_off(d->caps.kernel_gre_gso), on_off(d->caps.dev_gre_gso),
-		on_off(d->caps.dev_tso), on_off(d->caps.dev_uso), d->caps.rx_queues);
+		on_off(d->caps.dev_tso), on_off(d->caps.dev_uso), d->caps.rx_queues,
+		d->caps.xdp_features_known ? on_off(d->caps.xdp_native) : "unknown",
+		d->caps.xdp_features_known ? on_off(d->caps.xsk_zerocopy) : "unknown",
+		on_off(d->caps.tcx),
+		on_off(d->dp.probe.adj_room_decap_l3_ipv4 && d->dp.probe.adj_room_decap_l3_ipv6));
 	return 0;
 }
 

@@ -121,6 +121,7 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	err = nvgre_probe_kernel(&probe);
 	if (err)
 		return err;
+	dp->probe = probe;
 
 	rx = nvgre_rx__open_opts(&opts);
 	if (!rx)

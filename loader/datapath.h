@@ -21,6 +21,12 @@ struct bpf_object;
 #define NVGRE_ADJ_ROOM_DECAP_L3_IPV4	(1ULL << 7)
 #define NVGRE_ADJ_ROOM_DECAP_L3_IPV6	(1ULL << 8)
 
+/* Kernel features the programs adapt to, probed once (DESIGN: probe, never assume). */
+struct nvgre_probe {
+	int adj_room_decap_l3_ipv4;	/* BPF_F_ADJ_ROOM_DECAP_L3_IPV4 accepted */
+	int adj_room_decap_l3_ipv6;
+};
+
 struct nvgre_dp {
 	struct nvgre_rx *rx;
 	struct nvgre_tx *tx;
@@ -31,12 +37,7 @@ struct nvgre_dp {
 	int vport_if_fd, ips_fd, events_fd;
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
-};
-
-/* Kernel features the programs adapt to, probed once (DESIGN: probe, never assume). */
-struct nvgre_probe {
-	int adj_room_decap_l3_ipv4;	/* BPF_F_ADJ_ROOM_DECAP_L3_IPV4 accepted */
-	int adj_room_decap_l3_ipv6;
+	struct nvgre_probe probe;	/* what nvgre_dp_open found */
 };
 
 int nvgre_probe_kernel(struct nvgre_probe *p);

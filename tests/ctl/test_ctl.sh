@@ -639,6 +639,12 @@ jq_ok "caps: every nibble in 0..15 and its four flags agree with it" \
 	     [o['inner_ipv4'], o['outer_ipv4'], o['inner_ipv6'], o['outer_ipv6']] ==
 	     [bool(o['nibble'] & b) for b in (1, 2, 4, 8)] for o in j['offloads'].values())" A caps
 jq_ok "caps: max_header_size_supported 512" "j['max_header_size_supported'] == 512" A caps
+# CAP-1 probes on a veth underlay: XDP in the driver, no AF_XDP zero-copy, and
+# the kernel facts of this machine (DESIGN): no kernel GRE GSO, TCX, DECAP_L3 flags
+jq_ok "caps probes: veth underlay runs XDP natively, without AF_XDP zero-copy" \
+	"j['probes']['xdp_native'] is True and j['probes']['xsk_zerocopy'] is False" A caps
+jq_ok "caps probes: one rx queue, TCX and ADJ_ROOM DECAP_L3 present, kernel GRE GSO absent" \
+	"j['probes']['rx_queues'] == 1 and j['probes']['tcx'] is True and j['probes']['adj_room_decap_l3'] is True and j['probes']['kernel_gre_gso'] is False" A caps
 run A caps
 ok $([ "$RC" = 0 ] && grep -q "MaxHeaderSizeSupported 512" "$T/out" && echo 0 || echo 1) \
 	"caps text names MaxHeaderSizeSupported 512" "$(cat "$T/out")"

@@ -19,4 +19,13 @@ static __always_inline struct nvgre_config *dp_config(void)
 	return cfg;
 }
 
+/* The lookup record (VSID, MAC) in the current table of nv_routes. */
+static __always_inline struct nvgre_route *route_lookup(const struct nvgre_mac_key *key)
+{
+	__u32 zero = 0;
+	void *table = bpf_map_lookup_elem(&nv_routes, &zero);
+
+	return table ? bpf_map_lookup_elem(table, key) : NULL;
+}
+
 #endif

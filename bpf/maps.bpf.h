@@ -40,13 +40,27 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nv_vports SEC(".maps");
 
-struct {
+/*
+ * Lookup records: a one-slot array of maps, so route import --replace
+ * can build a whole new table and switch to it in one update.  libnvgre
+ * creates the first table.
+ */
+struct nv_routes_table {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NVGRE_MAX_ROUTES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct nvgre_mac_key);
-	__type(value, struct nvgre_route);
+	/* sizes, not types: an object that only reads through a pointer
+	 * carries struct nvgre_route as a forward declaration only */
+	__uint(key_size, sizeof(struct nvgre_mac_key));
+	__uint(value_size, sizeof(struct nvgre_route));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nv_routes_table);	/* last: a flexible array */
 } nv_routes SEC(".maps");
 
 struct {

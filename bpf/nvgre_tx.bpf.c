@@ -299,7 +299,7 @@ counted:
 		count_vport_rx(local, skb->len);
 		return bpf_redirect(local->ifindex, 0);
 	}
-	route = bpf_map_lookup_elem(&nv_routes, &dkey);
+	route = route_lookup(&dkey);
 	if (!route)
 		return tx_drop(&st, NVGRE_DROP_UNKNOWN_DST);
 	return tx_send_encap(skb, &st, &route->pa);

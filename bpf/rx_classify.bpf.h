@@ -57,7 +57,7 @@ static __always_inline int rx_source_ok(struct rx_state *st, const __u8 *smac)
 	struct nvgre_route *rt;
 
 	__builtin_memcpy(key.mac, smac, NV_ETH_ALEN);
-	rt = bpf_map_lookup_elem(&nv_routes, &key);
+	rt = route_lookup(&key);
 	if (rt && nvgre_ip_equal(&rt->pa, &st->pkt.outer_src))
 		return 1;
 	if (st->vsid->flags & NVGRE_VSID_F_ANY_PA) {

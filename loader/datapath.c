@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -47,6 +48,42 @@ int nvgre_dp_share_maps(struct nvgre_dp *dp, struct bpf_object *obj)
 	if (!dp->pin_dir)
 		clear_pinning(obj);
 	return share_maps(dp->rx->obj, obj);
+}
+
+/* A new, empty table of lookup records, like the one nv_routes was made with. */
+static int routes_table_create(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nv_routes_tbl", sizeof(struct nvgre_mac_key),
+				sizeof(struct nvgre_route), NVGRE_MAX_ROUTES, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The table in use (pinned maps of an earlier run), or a first one. */
+static int routes_table_adopt(struct nvgre_dp *dp)
+{
+	__u32 zero = 0, id;
+	int fd;
+
+	if (!bpf_map_lookup_elem(dp->routes_outer_fd, &zero, &id)) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			return -errno;
+		dp->routes_fd = fd;
+		return 0;
+	}
+	fd = routes_table_create();
+	if (fd < 0)
+		return fd;
+	if (bpf_map_update_elem(dp->routes_outer_fd, &zero, &fd, BPF_ANY)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	dp->routes_fd = fd;
+	return 0;
 }
 
 static int open_tx(struct nvgre_dp *dp)
@@ -142,7 +179,12 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->rss_fd = bpf_map__fd(rx->maps.nv_rss);
 	dp->vsids_fd = bpf_map__fd(rx->maps.nv_vsids);
 	dp->vports_fd = bpf_map__fd(rx->maps.nv_vports);
-	dp->routes_fd = bpf_map__fd(rx->maps.nv_routes);
+	dp->routes_outer_fd = bpf_map__fd(rx->maps.nv_routes);
+	err = routes_table_adopt(dp);
+	if (err) {
+		nvgre_dp_close(dp);
+		return err;
+	}
 	dp->vsid_pas_fd = bpf_map__fd(rx->maps.nv_vsid_pas);
 	dp->xsks_fd = bpf_map__fd(rx->maps.nv_xsks);
 	dp->drops_fd = bpf_map__fd(rx->maps.nv_drops);
@@ -161,6 +203,9 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 
 void nvgre_dp_close(struct nvgre_dp *dp)
 {
+	if (dp->routes_fd > 0)
+		close(dp->routes_fd);
+	dp->routes_fd = 0;
 	if (dp->xdp)
 		nvgre_xdp__destroy(dp->xdp);
 	dp->xdp = NULL;
@@ -567,21 +612,55 @@ static void *map_keys(int fd, size_t key_size, size_t *n)
 	return keys;
 }
 
+/* Is (vsid, mac) in the table at exactly this PA? */
+static int route_at(int fd, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa)
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_route r;
+
+	return !map_lookup(fd, &k, &r) && !memcmp(&r.pa, pa, sizeof(*pa));
+}
+
 int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n)
 {
 	struct nvgre_mac_key *rk;
+	struct nvgre_route *old_pa;
 	struct nvgre_ip_key *ik;
 	size_t nr, ni, i;
-	int err = 0;
+	int err = 0, table, old_table = dp->routes_fd;
+	__u32 zero = 0;
 
 	qsort(recs, n, sizeof(*recs), nvgre_route_rec_cmp);
-	rk = map_keys(dp->routes_fd, sizeof(*rk), &nr);
+	table = routes_table_create();
+	if (table < 0)
+		return table;
+	/* 1. the new table, complete, before the data path sees it */
+	for (i = 0; i < n && !err; i++) {
+		struct nvgre_mac_key k = mac_key(recs[i].vsid, recs[i].mac);
+		struct nvgre_route r = { .pa = recs[i].pa };
+
+		err = map_update(table, &k, &r, BPF_ANY);
+	}
+	rk = map_keys(old_table, sizeof(*rk), &nr);
 	ik = map_keys(dp->ips_fd, sizeof(*ik), &ni);
-	if (!rk || !ik) {
+	old_pa = calloc(nr + 1, sizeof(*old_pa));
+	if (!err && (!rk || !ik || !old_pa))
 		err = -ENOMEM;
+	for (i = 0; !err && i < nr; i++)
+		map_lookup(old_table, &rk[i], &old_pa[i]);
+	if (err) {
+		close(table);
 		goto out;
 	}
-	/* customer IPs of old records that the new set does not give them */
+	/* 2. one update: every lookup the data path makes from now on sees the new set */
+	if (bpf_map_update_elem(dp->routes_outer_fd, &zero, &table, BPF_ANY)) {
+		err = -errno;
+		close(table);
+		goto out;
+	}
+	dp->routes_fd = table;
+
+	/* 3. what derives from the records follows: customer IPs, PAs per VSID */
 	for (i = 0; i < ni; i++) {
 		struct nvgre_ip_mac m;
 		struct nvgre_route r;
@@ -591,31 +670,29 @@ int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, s
 		if (map_lookup(dp->ips_fd, &ik[i], &m))
 			continue;
 		k = mac_key(ik[i].vsid, m.mac);
-		if (map_lookup(dp->routes_fd, &k, &r))
+		if (map_lookup(old_table, &k, &r))
 			continue;	/* a vport's address */
 		f = find_mac(recs, n, k.vsid, k.mac);
 		if (!f || memcmp(&f->pa, &r.pa, sizeof(r.pa)) || !has_ip(f, recs + n, &ik[i].ip))
 			bpf_map_delete_elem(dp->ips_fd, &ik[i]);
 	}
-	/* records gone, or moved to another PA */
-	for (i = 0; i < nr; i++) {
-		const struct nvgre_route_rec *f = find_mac(recs, n, rk[i].vsid, rk[i].mac);
-		struct nvgre_route r;
+	for (i = 0; i < nr; i++)	/* records gone or moved: their PA reference */
+		if (!route_at(table, rk[i].vsid, rk[i].mac, &old_pa[i].pa))
+			vsid_pa_ref(dp, rk[i].vsid, &old_pa[i].pa, -1);
+	for (i = 0; i < n && !err; i++) {
+		int first = !i || recs[i].vsid != recs[i - 1].vsid ||
+			    memcmp(recs[i].mac, recs[i - 1].mac, 6);
 
-		if (map_lookup(dp->routes_fd, &rk[i], &r))
-			continue;
-		if (!f || memcmp(&f->pa, &r.pa, sizeof(r.pa))) {
-			bpf_map_delete_elem(dp->routes_fd, &rk[i]);
-			vsid_pa_ref(dp, rk[i].vsid, &r.pa, -1);
-		}
+		if (first && !route_at(old_table, recs[i].vsid, recs[i].mac, &recs[i].pa))
+			err = vsid_pa_ref(dp, recs[i].vsid, &recs[i].pa, 1);
+		if (!err && recs[i].has_ip)
+			err = ip_add(dp, recs[i].vsid, &recs[i].ip, recs[i].mac);
 	}
-	/* the new set: route_add adds what is missing and keeps what is there */
-	for (i = 0; i < n && !err; i++)
-		err = nvgre_dp_route_add(dp, recs[i].vsid, recs[i].mac,
-					 recs[i].has_ip ? &recs[i].ip : NULL, &recs[i].pa);
+	close(old_table);	/* the kernel frees it when the data path is done with it */
 out:
 	free(rk);
 	free(ik);
+	free(old_pa);
 	return err;
 }
 

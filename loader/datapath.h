@@ -35,6 +35,7 @@ struct nvgre_dp {
 	int config_fd, rss_fd, vsids_fd, vports_fd, routes_fd, vsid_pas_fd;
 	int xsks_fd, drops_fd, counters_fd, vsid_stats_fd, vport_stats_fd;
 	int vport_if_fd, ips_fd, events_fd;
+	int routes_outer_fd;		/* nv_routes; routes_fd is its current table */
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
 	struct nvgre_probe probe;	/* what nvgre_dp_open found */

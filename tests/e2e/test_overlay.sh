@@ -163,6 +163,21 @@ for fam in 4 6; do
 		ok $(ctl B vport list | grep -c "^b[12] " | grep -qx 2; echo $?) \
 			"$u restarted nvgred restored its vports from the state file"
 
+		# route import --replace under traffic: each import switches the whole
+		# table in one step; a restarted daemon adopts the table in use
+		ctl A route export >"$WORK/routes.txt"
+		echo "$VSID_A 02:00:00:00:50:77 192.0.2.77 ${PA4[B]}" >>"$WORK/routes.txt"
+		in_ns a1 ping -c 40 -i 0.05 -W 1 192.0.2.2 >"$WORK/ping.txt" &
+		pp=$!
+		for i in 1 2 3 4 5; do ctl A route import "$WORK/routes.txt" --replace >/dev/null; done
+		wait $pp
+		loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$WORK/ping.txt")
+		ok $([ "$loss" = 0 ] && echo 0 || echo 1) "$u 5 x route import --replace under traffic: ${loss}% loss"
+		stop_daemon A
+		start_daemon A >/dev/null
+		ok $(ctl A route list | grep -q "02:00:00:00:50:77" && ping_ok a1 192.0.2.2 >/dev/null; echo $?) \
+			"$u restarted nvgred adopted the replaced table"
+
 		# W-7: a smaller underlay MTU; TCP learns the tenant MTU from our ICMP errors
 		in_ns hA ip link set uA mtu 1400
 		in_ns hB ip link set uB mtu 1400

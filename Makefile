@@ -127,6 +127,8 @@ install: $(BINS)
 	$(INSTALL) -m 0644 $(BUILD)/nvgred.service $(DESTDIR)$(UNITDIR)/nvgred.service
 	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -D -m 0644 configs/nvgrectl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/nvgrectl
 	@if [ -e $(DESTDIR)$(CONFDIR)/nvgred.conf ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(CONFDIR)/nvgred.conf"; \
 	else \
@@ -143,7 +145,8 @@ uninstall:
 		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)")
 	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl \
 		$(DESTDIR)$(UNITDIR)/nvgred.service \
-		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/nvgrectl
 	@conf=$(DESTDIR)$(CONFDIR)/nvgred.conf; \
 	if cmp -s configs/nvgred.conf $$conf; then \
 		echo "rm -f $$conf"; rm -f $$conf; rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true; \

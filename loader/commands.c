@@ -767,7 +767,7 @@ static int vport_add(struct cmd_ctx *c)
 		 * on both sides of a veth (or a bigger frame dies silently in it) */
 		mtu = daemon_tenant_mtu(d);
 		if (mtu > 0 && vport_tenant_set(v.dev, v.mac, -1, mtu))
-			daemon_log("vport %s: MTU %d set on %s only: its tenant side was not found",
+			daemon_warn("vport %s: MTU %d set on %s only: its tenant side was not found",
 				   v.name, mtu, v.dev);
 	}
 	v.offloads = -1;

@@ -48,7 +48,7 @@ int control_open(struct control *c, struct nvgred *d, const char *path)
 	chmod(path, 0660);
 	g = getgrnam("nvgre");
 	if (g && chown(path, 0, g->gr_gid))
-		daemon_log("control: cannot give %s to group nvgre: %s", path, strerror(errno));
+		daemon_warn("control: cannot give %s to group nvgre: %s", path, strerror(errno));
 	return 0;
 }
 

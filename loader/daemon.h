@@ -65,6 +65,11 @@ void daemon_apply_vport_offloads(struct nvgred *d);
 /* The tenant MTU of vports (W-7, KW-1) for outer IPv4 (the smaller one if both). */
 int daemon_tenant_mtu(struct nvgred *d);
 
-void daemon_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include <syslog.h>
+
+void daemon_logp(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define daemon_log(...)  daemon_logp(LOG_INFO, __VA_ARGS__)
+#define daemon_warn(...) daemon_logp(LOG_WARNING, __VA_ARGS__)
+#define daemon_err(...)  daemon_logp(LOG_ERR, __VA_ARGS__)
 
 #endif

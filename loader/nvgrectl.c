@@ -30,7 +30,72 @@ static void usage(FILE *f)
 		"  route import FILE [--replace] | route export\n"
 		"  vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME|xsk QUEUES\n"
 		"  vport del NAME | vport list\n"
-		"  stats [VSID] [--prometheus]\n");
+		"  stats [VSID] [--prometheus | --watch [SECONDS]]\n");
+}
+
+/* Per-VSID counters of a stats result, for --watch. */
+struct vsid_rate {
+	int vsid;
+	long long rx_packets, rx_bytes, tx_packets, tx_bytes, drops;
+};
+
+static int vsid_rates(json_object *res, struct vsid_rate *out, int max)
+{
+	json_object *vsids, *v;
+	int i, n = 0;
+
+	if (!json_object_object_get_ex(res, "vsids", &vsids))
+		return 0;
+	for (i = 0; i < (int)json_object_array_length(vsids) && n < max; i++) {
+		json_object *o = json_object_array_get_idx(vsids, i), *d;
+		struct vsid_rate *r = &out[n++];
+
+		memset(r, 0, sizeof(*r));
+#define GET(f) if (json_object_object_get_ex(o, #f, &v)) r->f = json_object_get_int64(v)
+		GET(vsid); GET(rx_packets); GET(rx_bytes); GET(tx_packets); GET(tx_bytes);
+#undef GET
+		if (json_object_object_get_ex(o, "vsid", &v))
+			r->vsid = json_object_get_int(v);
+		if (json_object_object_get_ex(o, "rx_drops", &d)) {
+			json_object_object_foreach(d, k, dv) {
+				(void)k;
+				r->drops += json_object_get_int64(dv);
+			}
+		}
+		if (json_object_object_get_ex(o, "tx_drops", &d)) {
+			json_object_object_foreach(d, k2, dv2) {
+				(void)k2;
+				r->drops += json_object_get_int64(dv2);
+			}
+		}
+	}
+	return n;
+}
+
+/* stats --watch: the rates between two polls, per VSID, aligned. */
+static void print_rates(const struct vsid_rate *a, int na, const struct vsid_rate *b, int nb,
+			double secs)
+{
+	int i, j;
+
+	printf("%-10s %12s %14s %12s %14s %10s\n", "VSID", "rx pkt/s", "rx bit/s", "tx pkt/s",
+	       "tx bit/s", "drops/s");
+	for (i = 0; i < nb; i++) {
+		const struct vsid_rate *p = NULL;
+
+		for (j = 0; j < na; j++)
+			if (a[j].vsid == b[i].vsid)
+				p = &a[j];
+		if (!p)
+			continue;
+		printf("%-10d %12.0f %14.0f %12.0f %14.0f %10.0f\n", b[i].vsid,
+		       (b[i].rx_packets - p->rx_packets) / secs,
+		       (b[i].rx_bytes - p->rx_bytes) * 8 / secs,
+		       (b[i].tx_packets - p->tx_packets) / secs,
+		       (b[i].tx_bytes - p->tx_bytes) * 8 / secs,
+		       (b[i].drops - p->drops) / secs);
+	}
+	fflush(stdout);
 }
 
 /* The stats result in the Prometheus text exposition format. */
@@ -189,6 +254,65 @@ static json_object *read_records(const char *path, int **lines)
 	return recs;
 }
 
+/* One request, its reply's result (or NULL with the error printed). */
+static json_object *ask(const char *sock, json_object *req, int *status)
+{
+	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	char *buf = NULL, *line;
+	size_t len = 0, cap = 0;
+	json_object *reply = NULL, *v, *res = NULL;
+	int fd = connect_to(sock);
+
+	*status = NVGRE_EXIT_FAILED;
+	if (fd < 0)
+		return NULL;
+	if (!send_all(fd, s, strlen(s)) && !send_all(fd, "\n", 1) &&
+	    (line = read_line(fd, &buf, &len, &cap)))
+		reply = json_tokener_parse(line);
+	close(fd);
+	free(buf);
+	if (!reply) {
+		fprintf(stderr, "nvgrectl: no valid reply from %s\n", sock);
+		return NULL;
+	}
+	if (json_object_object_get_ex(reply, "ok", &v) && json_object_get_boolean(v) &&
+	    json_object_object_get_ex(reply, "result", &v)) {
+		res = json_object_get(v);
+		*status = 0;
+	} else {
+		fprintf(stderr, "nvgrectl: %s\n", json_object_object_get_ex(reply, "error", &v) ?
+			json_object_get_string(v) : "failed");
+		if (json_object_object_get_ex(reply, "status", &v))
+			*status = json_object_get_int(v);
+	}
+	json_object_put(reply);
+	return res;
+}
+
+/* stats --watch SECS: per-VSID rates every SECS seconds until interrupted. */
+static int watch_stats(const char *sock, json_object *req, double secs)
+{
+	struct vsid_rate prev[4096], cur[4096];
+	int np = 0, nc, status;
+	json_object *res = ask(sock, req, &status);
+
+	if (!res)
+		return status;
+	np = vsid_rates(res, prev, 4096);
+	json_object_put(res);
+	for (;;) {
+		usleep((useconds_t)(secs * 1e6));
+		res = ask(sock, req, &status);
+		if (!res)
+			return status;
+		nc = vsid_rates(res, cur, 4096);
+		json_object_put(res);
+		print_rates(prev, np, cur, nc, secs);
+		memcpy(prev, cur, sizeof(cur[0]) * nc);
+		np = nc;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -202,6 +326,7 @@ int main(int argc, char **argv)
 	char *buf = NULL, *line;
 	size_t len = 0, cap = 0;
 	int o, json_out = 0, prometheus = 0, fd, i, status, monitor, *lines = NULL;
+	double watch = 0;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an error message, not a death */
 	while ((o = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
@@ -226,9 +351,26 @@ int main(int argc, char **argv)
 			import_file = argv[i];
 			continue;
 		}
-		/* stats --prometheus: a client-side format of the stats result */
+		/* stats --prometheus / --watch: client-side views of the stats result */
 		if (!strcmp(argv[i], "--prometheus") && !strcmp(argv[optind], "stats")) {
 			prometheus = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--watch") && !strcmp(argv[optind], "stats")) {
+			char *end;
+
+			watch = 1;
+			if (i + 1 < argc && argv[i + 1][0] != '-' &&
+			    (watch = strtod(argv[i + 1], &end), *end == 0)) {
+				if (watch <= 0 || watch > 3600) {
+					fprintf(stderr, "nvgrectl: --watch %s: seconds, 0 < s <= 3600\n",
+						argv[i + 1]);
+					return NVGRE_EXIT_USAGE;
+				}
+				i++;
+			} else {
+				watch = 1;
+			}
 			continue;
 		}
 		json_object_array_add(args, json_object_new_string(argv[i]));
@@ -245,6 +387,8 @@ int main(int argc, char **argv)
 	}
 	json_object_object_add(req, "argv", args);
 	monitor = argc - optind == 1 && !strcmp(argv[optind], "monitor");
+	if (watch)
+		return watch_stats(sock, req, watch);
 
 	fd = connect_to(sock);
 	if (fd < 0)

@@ -38,11 +38,18 @@
 
 static struct control ctl;
 
-void daemon_log(const char *fmt, ...)
+/*
+ * One line per event on stderr; under systemd (JOURNAL_STREAM set) with
+ * the <N> priority prefix journald reads.  Nothing here runs per packet:
+ * drops are counted, and streamed to monitor clients, never logged.
+ */
+void daemon_logp(int prio, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>", prio);
 	fprintf(stderr, "nvgred: ");
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
@@ -101,7 +108,7 @@ void daemon_apply_vport_offloads(struct nvgred *d)
 			continue;
 		err = vport_tenant_set(v->dev, v->mac, allowed, 0);
 		if (err)
-			daemon_log("vport %s: cannot set the tenant's offloads (%s): %s", v->name,
+			daemon_warn("vport %s: cannot set the tenant's offloads (%s): %s", v->name,
 				   v->dev, err == -ENOENT ? "its veth peer is in no named netns"
 							  : strerror(-err));
 		else
@@ -134,12 +141,12 @@ static int pin_dir_ok(const char *dir)
 	struct statfs st;
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		fprintf(stderr, "nvgred: --pin-dir %s: %s\n", dir, strerror(errno));
+		daemon_err("--pin-dir %s: %s", dir, strerror(errno));
 		return 0;
 	}
 	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
-		fprintf(stderr, "nvgred: --pin-dir %s: not on a bpf filesystem "
-			"(mount -t bpf bpf DIR, or /sys/fs/bpf)\n", dir);
+		daemon_err("--pin-dir %s: not on a bpf filesystem (mount -t bpf bpf DIR, or /sys/fs/bpf)",
+			   dir);
 		return 0;
 	}
 	return 1;
@@ -159,9 +166,9 @@ static int pinned_layout_ok(const char *dir)
 		return 1;	/* nothing pinned yet */
 	if (!bpf_map_lookup_elem(fd, &zero, &c) && c.layout_version &&
 	    c.layout_version != NVGRE_MAP_LAYOUT_VERSION) {
-		fprintf(stderr, "nvgred: maps in %s have layout %u, this nvgred uses %u: "
-			"run nvgred --teardown first (drops the pinned state)\n",
-			dir, c.layout_version, NVGRE_MAP_LAYOUT_VERSION);
+		daemon_err("maps in %s have layout %u, this nvgred uses %u: "
+			   "run nvgred --teardown first (drops the pinned state)",
+			   dir, c.layout_version, NVGRE_MAP_LAYOUT_VERSION);
 		ok = 0;
 	}
 	close(fd);
@@ -188,7 +195,7 @@ static void apply_statics(struct nvgred *d)
 				argv[argc++] = "add";
 		}
 		if (cmd_run(d, argc, (const char *const *)argv, NULL, &res, &text, err, sizeof(err))) {
-			daemon_log("%s:%d: %s", d->config_path, d->cfg.statics[i].line, err);
+			daemon_warn("%s:%d: %s", d->config_path, d->cfg.statics[i].line, err);
 			continue;
 		}
 		json_object_put(res);
@@ -221,27 +228,27 @@ static int start(struct nvgred *d)
 	int err, mtu;
 
 	if (make_parent_dir(d->state_path, 0700) || make_parent_dir(d->socket_path, 0755)) {
-		fprintf(stderr, "nvgred: cannot create the directory of %s or %s: %s\n",
+		daemon_err("cannot create the directory of %s or %s: %s",
 			d->state_path, d->socket_path, strerror(errno));
 		return NVGRE_EXIT_FAILED;
 	}
 	/* the socket first: a daemon nobody can reach must not touch the data path */
 	err = control_open(&ctl, d, d->socket_path);
 	if (err) {
-		fprintf(stderr, "nvgred: --socket %s: %s\n", d->socket_path, strerror(-err));
+		daemon_err("--socket %s: %s", d->socket_path, strerror(-err));
 		return NVGRE_EXIT_FAILED;
 	}
 
 	d->underlay_ifindex = if_nametoindex(d->cfg.underlay);
 	if (!d->underlay_ifindex) {
-		fprintf(stderr, "nvgred: underlay %s: no such interface\n", d->cfg.underlay);
+		daemon_err("underlay %s: no such interface", d->cfg.underlay);
 		return NVGRE_EXIT_FAILED;
 	}
 	if (!pin_dir_ok(d->pin_dir) || !pinned_layout_ok(d->pin_dir))
 		return NVGRE_EXIT_FAILED;
 	err = nvgre_dp_open(&d->dp, d->pin_dir);
 	if (err) {
-		fprintf(stderr, "nvgred: loading the data path: %s\n", strerror(-err));
+		daemon_err("loading the data path: %s", strerror(-err));
 		return NVGRE_EXIT_FAILED;
 	}
 	d->offload = d->cfg.offload | (d->cfg.task_offload ? NVGRE_OFF_GLOBAL : 0) |
@@ -256,14 +263,14 @@ static int start(struct nvgred *d)
 	state_restore(d);	/* may bring the original MTU and offload state back */
 	if (d->cfg.encap_overhead && mtu != d->underlay_mtu_orig + d->cfg.encap_overhead &&
 	    link_mtu_set(d->cfg.underlay, d->underlay_mtu_orig + d->cfg.encap_overhead))
-		daemon_log("underlay %s: cannot raise MTU by %d", d->cfg.underlay,
+		daemon_warn("underlay %s: cannot raise MTU by %d", d->cfg.underlay,
 			   d->cfg.encap_overhead);
 
 	err = daemon_push_config(d) ?: nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
 	if (!err)
 		err = tc_attach_ingress(d->underlay_ifindex, d->dp.tc_rx_fd);
 	if (err) {
-		fprintf(stderr, "nvgred: setting up %s: %s\n", d->cfg.underlay, strerror(-err));
+		daemon_err("setting up %s: %s", d->cfg.underlay, strerror(-err));
 		return NVGRE_EXIT_FAILED;
 	}
 	apply_statics(d);
@@ -273,7 +280,7 @@ static int start(struct nvgred *d)
 	if (xdp_needed(d) && xdp_underlay_query(d, NULL)) {
 		err = xdp_underlay_attach(d);
 		if (err)
-			daemon_log("underlay %s: replacing XDP: %s", d->cfg.underlay, strerror(-err));
+			daemon_warn("underlay %s: replacing XDP: %s", d->cfg.underlay, strerror(-err));
 	} else {
 		xdp_update(d);
 	}
@@ -290,7 +297,7 @@ static void reload(struct nvgred *d)
 	if (!next)
 		return;
 	if (config_load(d->config_path, next, err, sizeof(err))) {
-		daemon_log("reload: %s (keeping the running configuration)", err);
+		daemon_warn("reload: %s (keeping the running configuration)", err);
 		free(next);
 		return;
 	}
@@ -411,7 +418,7 @@ static int run(struct nvgred *d)
 	d->notify = notify;
 	events = ring_buffer__new(d->dp.events_fd, on_event, d, NULL);
 	if (!events)
-		daemon_log("drop events unavailable: %s", strerror(errno));
+		daemon_warn("drop events unavailable: %s", strerror(errno));
 	sd_watchdog_enabled(0, &wd_usec);
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", d->cfg.underlay, d->socket_path);
 	daemon_log("ready: underlay %s, socket %s, pins %s", d->cfg.underlay, d->socket_path,
@@ -594,7 +601,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "nvgred: unexpected argument '%s'\n", argv[optind]);
+		daemon_err("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
 		return NVGRE_EXIT_USAGE;
 	}

@@ -151,7 +151,7 @@ int state_save(struct nvgred *d)
 		err = -errno;
 	if (err) {
 		unlink(tmp);
-		daemon_log("state: cannot write %s: %s", d->state_path, strerror(-err));
+		daemon_warn("state: cannot write %s: %s", d->state_path, strerror(-err));
 	}
 	json_object_put(root);
 	return err;
@@ -166,13 +166,13 @@ int state_restore(struct nvgred *d)
 	if (!root) {
 		if (access(d->state_path, F_OK))
 			return 0;	/* first start */
-		daemon_log("state: %s is not valid JSON: ignored (objects not restored)",
+		daemon_warn("state: %s is not valid JSON: ignored (objects not restored)",
 			   d->state_path);
 		return -EINVAL;
 	}
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    json_object_get_int(v) != NVGRE_STATE_VERSION) {
-		daemon_log("state: %s has an unknown version: ignored", d->state_path);
+		daemon_warn("state: %s has an unknown version: ignored", d->state_path);
 		json_object_put(root);
 		return -EINVAL;
 	}
@@ -195,7 +195,7 @@ int state_restore(struct nvgred *d)
 		for (j = 0; j < m; j++)
 			argv[j] = json_object_get_string(json_object_array_get_idx(a, j));
 		if (cmd_run(d, m, argv, NULL, &res, &text, err, sizeof(err))) {
-			daemon_log("state: %s entry %zu: %s", d->state_path, i + 1, err);
+			daemon_warn("state: %s entry %zu: %s", d->state_path, i + 1, err);
 			failed++;
 			continue;
 		}

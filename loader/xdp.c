@@ -167,7 +167,7 @@ void xdp_update(struct nvgred *d)
 		return;
 	err = want ? xdp_underlay_attach(d) : xdp_underlay_detach(d);
 	if (err)
-		daemon_log("underlay %s: %s XDP: %s", d->cfg.underlay, want ? "attaching" : "detaching",
+		daemon_warn("underlay %s: %s XDP: %s", d->cfg.underlay, want ? "attaching" : "detaching",
 			   strerror(-err));
 	else
 		daemon_log("underlay %s: XDP %s", d->cfg.underlay, want ? "attached" : "detached");

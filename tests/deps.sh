@@ -5,7 +5,7 @@ set -eu
 
 PKGS="make gcc clang llvm pkg-config libbpf-dev libxdp-dev bpftool xdp-tools
 libelf-dev zlib1g-dev iproute2 ethtool iperf3 tshark python3 python3-scapy
-libjson-c-dev libinih-dev libsystemd-dev libcmocka-dev iputils-ping tcpdump
+libjson-c-dev libinih-dev libsystemd-dev libcmocka-dev iputils-ping tcpdump bash-completion
 systemd groff-base man-db"
 
 # libFuzzer's runtime ships with the clang version in use.

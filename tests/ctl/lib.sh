@@ -148,31 +148,4 @@ s.send(b"\xff" * 6 + m + b"\x08\x06" + arp + b"\0" * 18)
 PY
 }
 
-# topo.sh's start_daemon backgrounds the shell function in_ns, so its $! is
-# a subshell, not nvgred: stop_daemon's SIGTERM then leaves nvgred running
-# (and SIGHUP to that PID would kill the subshell).  Run `ip netns exec`
-# directly in the background instead (it execs nvgred: $! is nvgred).
-start_daemon() {
-	local h=$1 i
-	ip netns exec "$(ns "h$h")" "$NVGRED" --config "$WORK/$h.conf" --socket "$WORK/$h.sock" \
-		--pin-dir "$WORK/bpf/$h" --state "$WORK/$h.state" >>"$WORK/$h.log" 2>&1 &
-	DAEMON_PIDS+=($!)
-	eval "PID_$h=$!"
-	for i in $(seq 50); do
-		ctl "$h" status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "nvgred on host $h did not start:" >&2
-	cat "$WORK/$h.log" >&2
-	return 1
-}
-
-stop_daemon() {
-	local h=$1 pid
-	eval "pid=\${PID_$h:-}"
-	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-		wait "$pid" 2>/dev/null
-	fi
-	eval "PID_$h="
-	return 0
-}
+# start_daemon / stop_daemon: topo.sh's (nvgred's own PID, so signals reach it).

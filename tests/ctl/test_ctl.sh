@@ -871,6 +871,40 @@ ok $(cmp -s "$T/before" "$T/after" && echo 0 || echo 1) \
 	"SIGHUP with a bad config: nothing applied (no VSID 6002)" "$(diff "$T/before" "$T/after" | head)"
 cp "$T/A.conf.good" "$WORK/A.conf"
 
+# Security: only root and group nvgre may use the socket (0660); a user
+# without the group is refused by the kernel before nvgred reads a byte
+setpriv --reuid=65534 --regid=65534 --clear-groups "$NVGRECTL" --socket "$WORK/A.sock" status \
+	>"$T/out" 2>"$T/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q "Permission denied" "$T/err" && echo 0 || echo 1) \
+	"a user without the nvgre group cannot use the socket (status $rc)" "$(cat "$T/err")"
+ok $([ "$(stat -c %a "$WORK/A.sock")" = 660 ] && echo 0 || echo 1) "the socket is mode 0660" \
+	"$(stat -c %a "$WORK/A.sock")"
+
+# oversized fields and too many words: refused, and nvgred keeps serving
+long=$(head -c 100000 /dev/zero | tr '\0' x)
+out=$(/usr/bin/python3 "$ROOT/tests/ctl/proto.py" send "$WORK/A.sock" \
+	"{\"version\": 1, \"argv\": [\"vport\", \"add\", \"$long\", \"vsid\", \"5000\"]}" \
+	"{\"version\": 1, \"argv\": [$(printf '"x",%.0s' $(seq 100))\"x\"]}" \
+	"{\"version\": 1, \"argv\": [\"route\", \"add\", \"5000\", \"$long\", \"198.18.0.2\"]}")
+ok $([ "$(echo "$out" | grep -c '"ok":false')" = 3 ] && echo 0 || echo 1) \
+	"oversized name, 101 words, oversized MAC: each refused" "$(echo "$out" | cut -c1-200)"
+accept "after oversized requests: the daemon still answers" A status
+
+# stats --watch: per-VSID rates, aligned, every interval
+timeout 2.5 "$NVGRECTL" --socket "$WORK/A.sock" stats --watch 1 >"$T/watch" 2>&1
+ok $(grep -q "^VSID .*rx pkt/s .*rx bit/s .*tx pkt/s .*tx bit/s .*drops/s" "$T/watch" &&
+	grep -qE "^5000 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$" "$T/watch" && echo 0 || echo 1) \
+	"stats --watch 1: a rate line per VSID" "$(cat "$T/watch")"
+run A stats --watch 0
+ok $([ "$RC" = 2 ] && grep -q "\-\-watch 0" "$T/err" && echo 0 || echo 1) "stats --watch 0 -> 2" "$(cat "$T/err")"
+
+# under systemd (JOURNAL_STREAM) log lines carry journald's priority prefix
+in_ns hA env JOURNAL_STREAM=8:1 "$NVGRED" --config "$WORK/A.conf" --pin-dir "$T" \
+	--socket "$T/j.sock" --state "$T/j.state" >"$T/out" 2>"$T/err"
+ok $(grep -q "^<3>nvgred: --pin-dir $T: not on a bpf filesystem" "$T/err" && echo 0 || echo 1) \
+	"journald priority prefix on an error (<3>)" "$(cat "$T/err")"
+
 # --teardown detaches everything and removes the pins
 ctl A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3 >/dev/null
 devs="uA tv1 tv3 tv4"

@@ -38,6 +38,7 @@ declare -A MODE=(
 	[$PREFIX/share/man/man8/nvgred.8]=644
 	[$PREFIX/share/man/man8/nvgrectl.8]=644
 	[$PREFIX/share/man/man5/nvgred.conf.5]=644
+	[$PREFIX/share/bash-completion/completions/nvgrectl]=644
 	[/etc/nvgre/nvgred.conf]=644
 )
 UNIT=$PREFIX/lib/systemd/system/nvgred.service
@@ -208,6 +209,27 @@ uninstall_keeps() {
 	cmp "$tmp/operator.conf" "$B/etc/nvgre/nvgred.conf"
 }
 check "staged make uninstall: no teardown, the operator's changed config stays" uninstall_keeps
+
+# bash completion: commands, subcommands, offload features, vport keywords
+complete_words() {	# complete_words WORD... (the last one is being completed)
+	bash -c '. /usr/share/bash-completion/bash_completion
+		. "$0"
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_nvgrectl nvgrectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' "$SRC/configs/nvgrectl.bash-completion" "$@" | sort | tr '\n' ' '
+}
+completes() {	# completes "EXPECTED" WORD...
+	local want=$1 got
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want " ] || { echo "# got '$got', want '$want'"; return 1; }
+}
+check "completion: nvgrectl o<TAB> -> offload" completes "offload" nvgrectl o
+check "completion: offload set <TAB> -> the features" \
+	completes "global lso nvgre rss rx-csum tx-csum uso vmq" nvgrectl offload set ""
+check "completion: route <TAB> -> its subcommands" completes "add del export import list" nvgrectl route ""
+check "completion: vport add NAME <TAB> -> its keywords" \
+	completes "dev ip mac vsid xsk" nvgrectl vport add vm1 ""
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -78,9 +78,29 @@ all=$(tshark_q -r "$WORK/underlay.pcap" | wc -l)
 verdict $(( all > 0 && bad == all ? 0 : 1 )) "all $all underlay frames decode as NVGRE with good outer checksums"
 
 say "TCP across the overlay (iperf3, 3 s): large segments survive encapsulation and decapsulation"
-in_ns b1 iperf3 -s -1 -D -p 5201
-sleep 0.3
+in_ns b1 iperf3 -s -1 -D -p 5201 -B 192.0.2.2
+for i in $(seq 20); do in_ns b1 ss -ltn | grep -q ":5201 " && break; sleep 0.1; done
 show in_ns a1 timeout 20 iperf3 -c 192.0.2.2 -t 3 -f g; verdict $? "TCP a1 -> b1 over NVGRE"
+
+say "Host B attaches XDP to its underlay (as it does for xsk vports): host A must adapt"
+echo "    an XDP program on a veth takes TSO away from its peer, so host A's underlay can no"
+echo "    longer carry GRE GSO; nvgred on A sees it and stops offering TSO to its VMs"
+echo "xdp = always" >>"$WORK/B.conf"
+kill -HUP "$PID_B"
+for i in $(seq 30); do
+	[ "$(in_ns a1 ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ {print $2}')" = off ] && break
+	sleep 0.1
+done
+show ctl B status
+show ctl A caps
+printf '    $ in_ns a1 ethtool -k eth0 | grep tcp-segmentation-offload\n'
+in_ns a1 ethtool -k eth0 | grep "^tcp-segmentation-offload" | sed 's/^/    /'
+in_ns b1 iperf3 -s -1 -D -p 5202 -B 192.0.2.2
+for i in $(seq 20); do in_ns b1 ss -ltn | grep -q ":5202 " && break; sleep 0.1; done
+show in_ns a1 timeout 20 iperf3 -c 192.0.2.2 -p 5202 -t 2 -f g
+verdict $? "TCP a1 -> b1 through host B's XDP program"
+sed -i '/^xdp = always$/d' "$WORK/B.conf"
+kill -HUP "$PID_B"
 
 say "Counters, per VSID and per drop reason (host B)"
 show ctl B stats

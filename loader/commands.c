@@ -90,19 +90,6 @@ static int parse_ip(struct cmd_ctx *c, const char *what, const char *s, union nv
 	return 0;
 }
 
-static void ip_str(const union nvgre_ip *ip, char *buf, size_t len)
-{
-	if (nvgre_ip_is_v4(ip))
-		inet_ntop(AF_INET, &ip->w[3], buf, len);
-	else
-		inet_ntop(AF_INET6, ip->b, buf, len);
-}
-
-static void mac_str(const __u8 *m, char *buf)
-{
-	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 static const char *on_off(int on)
 {
 	return on ? "on" : "off";
@@ -145,9 +132,9 @@ static int cmd_status(struct cmd_ctx *c)
 	unsigned int xdp_id;
 
 	if (d->cfg.has_pa4)
-		ip_str(&d->cfg.pa4, pa4, sizeof(pa4));
+		nvgre_ip_str(&d->cfg.pa4, pa4, sizeof(pa4));
 	if (d->cfg.has_pa6)
-		ip_str(&d->cfg.pa6, pa6, sizeof(pa6));
+		nvgre_ip_str(&d->cfg.pa6, pa6, sizeof(pa6));
 	json_object_object_add(c->result, "protocol", json_object_new_int(NVGRE_CTL_VERSION));
 	json_object_object_add(c->result, "map_layout", json_object_new_int(NVGRE_MAP_LAYOUT_VERSION));
 	json_object_object_add(c->result, "underlay", json_object_new_string(d->cfg.underlay));
@@ -440,13 +427,13 @@ static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const un
 	int export = !strcmp(c->argv[1], "export");
 	int i;
 
-	mac_str(mac, m);
-	ip_str(pa, p, sizeof(p));
+	nvgre_mac_str(mac, m);
+	nvgre_ip_str(pa, p, sizeof(p));
 	json_object_object_add(o, "vsid", json_object_new_int(vsid));
 	json_object_object_add(o, "mac", json_object_new_string(m));
 	json_object_object_add(o, "pa", json_object_new_string(p));
 	for (i = 0; i < n; i++) {
-		ip_str(&ips[i], ip, sizeof(ip));
+		nvgre_ip_str(&ips[i], ip, sizeof(ip));
 		json_object_array_add(arr, json_object_new_string(ip));
 		if (export)
 			fprintf(c->text, "%u %s %s %s\n", vsid, m, ip, p);
@@ -458,7 +445,7 @@ static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const un
 	if (!export) {
 		fprintf(c->text, "%-8u %s  %-20s", vsid, m, p);
 		for (i = 0; i < n; i++) {
-			ip_str(&ips[i], ip, sizeof(ip));
+			nvgre_ip_str(&ips[i], ip, sizeof(ip));
 			fprintf(c->text, " %s", ip);
 		}
 		fprintf(c->text, "\n");
@@ -816,14 +803,14 @@ static int cmd_vport(struct cmd_ctx *c)
 				continue;
 			o = json_object_new_object();
 			ips = json_object_new_array();
-			mac_str(v->mac, m);
+			nvgre_mac_str(v->mac, m);
 			json_object_object_add(o, "name", json_object_new_string(v->name));
 			json_object_object_add(o, "id", json_object_new_int(v->id));
 			json_object_object_add(o, "vsid", json_object_new_int(v->vsid));
 			json_object_object_add(o, "mac", json_object_new_string(m));
 			fprintf(c->text, "%-12s vsid %-8u mac %s", v->name, v->vsid, m);
 			for (j = 0; j < v->n_ips; j++) {
-				ip_str(&v->ips[j], ip, sizeof(ip));
+				nvgre_ip_str(&v->ips[j], ip, sizeof(ip));
 				json_object_array_add(ips, json_object_new_string(ip));
 				fprintf(c->text, " ip %s", ip);
 			}

@@ -812,6 +812,19 @@ int nvgre_ip_parse(const char *s, union nvgre_ip *ip)
 	return inet_pton(AF_INET6, s, ip->b) == 1 ? 0 : -EINVAL;
 }
 
+void nvgre_ip_str(const union nvgre_ip *ip, char *buf, size_t len)
+{
+	if (nvgre_ip_is_v4(ip))
+		inet_ntop(AF_INET, &ip->w[3], buf, len);
+	else
+		inet_ntop(AF_INET6, ip->b, buf, len);
+}
+
+void nvgre_mac_str(const __u8 m[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
 int nvgre_mac_parse(const char *s, __u8 mac[6])
 {
 	unsigned int b[6];

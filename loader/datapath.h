@@ -125,5 +125,8 @@ int nvgre_dp_vport_stats(struct nvgre_dp *dp, __u32 id, struct nvgre_vport_stats
 /* Parse "198.18.0.1" or "2001:db8::1" into the IPv4-mapped form. */
 int nvgre_ip_parse(const char *s, union nvgre_ip *ip);
 int nvgre_mac_parse(const char *s, __u8 mac[6]);
+/* And back: "198.18.0.1" / "2001:db8::1", "02:00:00:aa:00:01" (buf of 18). */
+void nvgre_ip_str(const union nvgre_ip *ip, char *buf, size_t len);
+void nvgre_mac_str(const __u8 mac[6], char *buf);
 
 #endif

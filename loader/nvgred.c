@@ -343,13 +343,8 @@ static int on_event(void *ctx, void *data, size_t len)
 				       e->reason < NVGRE_DROP_MAX ? nvgre_drop_reason_names[e->reason] : "?"));
 	json_object_object_add(ev, "vsid", json_object_new_int(e->vsid));
 	if (e->kind == NVGRE_EVENT_RX_DROP) {
-		if (nvgre_ip_is_v4(&e->src)) {
-			inet_ntop(AF_INET, &e->src.w[3], src, sizeof(src));
-			inet_ntop(AF_INET, &e->dst.w[3], dst, sizeof(dst));
-		} else {
-			inet_ntop(AF_INET6, e->src.b, src, sizeof(src));
-			inet_ntop(AF_INET6, e->dst.b, dst, sizeof(dst));
-		}
+		nvgre_ip_str(&e->src, src, sizeof(src));
+		nvgre_ip_str(&e->dst, dst, sizeof(dst));
 		json_object_object_add(ev, "outer_src", json_object_new_string(src));
 		json_object_object_add(ev, "outer_dst", json_object_new_string(dst));
 	} else {

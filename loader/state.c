@@ -17,19 +17,6 @@ static json_object *str(const char *s)
 	return json_object_new_string(s);
 }
 
-static void ip_str(const union nvgre_ip *ip, char *buf, size_t len)
-{
-	if (nvgre_ip_is_v4(ip))
-		inet_ntop(AF_INET, &ip->w[3], buf, len);
-	else
-		inet_ntop(AF_INET6, ip->b, buf, len);
-}
-
-static void mac_str(const __u8 *m, char *buf)
-{
-	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 /* Each object as the argv that recreates it: the state file replays commands. */
 static json_object *argv_of(int n, const char *const *a)
 {
@@ -77,11 +64,11 @@ static void save_routes(struct nvgred *d, json_object *cmds)
 		if (bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
 			continue;
 		snprintf(vs, sizeof(vs), "%u", k.vsid);
-		mac_str(k.mac, mac);
-		ip_str(&r.pa, pa, sizeof(pa));
+		nvgre_mac_str(k.mac, mac);
+		nvgre_ip_str(&r.pa, pa, sizeof(pa));
 		e = ips ? nvgre_ips_of(ips, nips, k.vsid, k.mac, &cnt) : NULL;
 		for (j = 0; e && j < cnt; j++) {
-			ip_str(&e[j].ip, ip, sizeof(ip));
+			nvgre_ip_str(&e[j].ip, ip, sizeof(ip));
 			json_object_array_add(cmds, argv_of(6, (const char *[]){ "route", "add", vs, mac, ip, pa }));
 		}
 		if (!e)
@@ -102,10 +89,10 @@ static void save_vports(struct nvgred *d, json_object *cmds)
 		if (!v->used)
 			continue;
 		snprintf(vs, sizeof(vs), "%u", v->vsid);
-		mac_str(v->mac, mac);
+		nvgre_mac_str(v->mac, mac);
 		a = argv_of(7, (const char *[]){ "vport", "add", v->name, "vsid", vs, "mac", mac });
 		for (j = 0; j < v->n_ips; j++) {
-			ip_str(&v->ips[j], ip, sizeof(ip));
+			nvgre_ip_str(&v->ips[j], ip, sizeof(ip));
 			json_object_array_add(a, str("ip"));
 			json_object_array_add(a, str(ip));
 		}

@@ -905,6 +905,21 @@ in_ns hA env JOURNAL_STREAM=8:1 "$NVGRED" --config "$WORK/A.conf" --pin-dir "$T"
 ok $(grep -q "^<3>nvgred: --pin-dir $T: not on a bpf filesystem" "$T/err" && echo 0 || echo 1) \
 	"journald priority prefix on an error (<3>)" "$(cat "$T/err")"
 
+# pinned maps of another layout version: a new nvgred refuses to adopt them
+stop_daemon A
+cfg_hex() {	# struct nvgre_config (56 bytes) with layout_version $1, the rest zero
+	printf '%d 0 0 0' "$1"; for i in $(seq 52); do printf ' 0'; done
+}
+bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 99)
+in_ns hA "$NVGRED" --config "$WORK/A.conf" --socket "$WORK/A.sock" --pin-dir "$WORK/bpf/A" \
+	--state "$WORK/A.state" >"$T/out" 2>"$T/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q "maps in $WORK/bpf/A have layout 99, this nvgred uses 1" "$T/err" &&
+	echo 0 || echo 1) "pinned maps of layout 99: nvgred refuses to start (status $rc)" "$(cat "$T/err")"
+bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 1)
+start_daemon A
+accept "layout restored: nvgred adopts the maps again" A status
+
 # --teardown detaches everything and removes the pins
 ctl A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3 >/dev/null
 devs="uA tv1 tv3 tv4"

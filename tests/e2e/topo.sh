@@ -125,6 +125,11 @@ topo_down() {
 		[ -f "$WORK/$h.conf" ] && in_ns "h$h" "$NVGRED" --teardown --config "$WORK/$h.conf" \
 			--pin-dir "$WORK/bpf/$h" --state "$WORK/$h.state" >/dev/null 2>&1
 	done
+	# what still runs in our namespaces is ours (an iperf3 -D whose client
+	# never came, say): end it before the namespaces go
+	for h in hA hB a1 a2 b1 b2; do
+		ip netns pids "$(ns $h)" 2>/dev/null | xargs -r kill 2>/dev/null
+	done
 	for h in hA hB a1 a2 b1 b2; do ip netns del "$(ns $h)" 2>/dev/null; done
 	mountpoint -q "$WORK/bpf" && umount "$WORK/bpf"
 	rm -rf "$WORK"

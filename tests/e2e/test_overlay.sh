@@ -67,6 +67,7 @@ PY
 
 icmp_echos() { in_ns "$1" nstat -az IcmpInEchos | awk '/IcmpInEchos/ {print $2}'; }
 
+rmdir "$WORK"	# topo.sh's, unused: each family gets its own
 for fam in 4 6; do
 	TOPO=nvgre-e2e-$$-u$fam
 	WORK=$(mktemp -d /tmp/$TOPO.XXXXXX)

@@ -97,6 +97,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nv_pa_macs SEC(".maps");
 
+/* The PA this CPU learned last: most frames come from it, no LRU work then. */
+struct nvgre_pa_mac_last {
+	union nvgre_ip pa;
+	struct nvgre_pa_mac m;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvgre_pa_mac_last);
+} nv_pa_mac_last SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, NVGRE_EVENTS_SIZE);

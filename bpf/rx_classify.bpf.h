@@ -74,9 +74,23 @@ static __always_inline void rx_learn_pa_macs(struct rx_state *st, struct nvgre_c
 {
 	const struct nv_ethhdr *eth = NV_HDR(struct nv_ethhdr, data, end, 0);
 	struct nvgre_pa_mac *old, m = { .ifindex = cfg->underlay_ifindex };
+	struct nvgre_pa_mac_last *last;
+	__u32 zero = 0;
 
 	if (!eth)
 		return;
+	/* the same PA and MACs as this CPU's last frame: nothing to do */
+	last = bpf_map_lookup_elem(&nv_pa_mac_last, &zero);
+	if (last && nvgre_ip_equal(&last->pa, &st->pkt.outer_src) &&
+	    nv_mac_equal(last->m.remote, eth->src) && nv_mac_equal(last->m.local, eth->dst) &&
+	    last->m.ifindex == m.ifindex)
+		return;
+	if (last) {
+		last->pa = st->pkt.outer_src;
+		__builtin_memcpy(last->m.remote, eth->src, 6);
+		__builtin_memcpy(last->m.local, eth->dst, 6);
+		last->m.ifindex = m.ifindex;
+	}
 	old = bpf_map_lookup_elem(&nv_pa_macs, &st->pkt.outer_src);
 	/* a write only when something changed: not one per packet */
 	if (old && nv_mac_equal(old->remote, eth->src) && nv_mac_equal(old->local, eth->dst) &&

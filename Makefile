@@ -16,7 +16,7 @@ BPF_OBJS   := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 
-LIB_SRCS   := loader/datapath.c loader/probe.c
+LIB_SRCS   := loader/datapath.c loader/probe.c loader/segment.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
               loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
               loader/vport_offload.c loader/xdp.c
@@ -27,7 +27,7 @@ LIB_OBJS   := $(LIB_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 LIB        := $(BUILD)/libnvgre.a
 
 TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/test_oracle \
-              $(BUILD)/tests/test_tx
+              $(BUILD)/tests/test_tx $(BUILD)/tests/test_segment
 FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 
 .PHONY: all deps check demo bench clean fuzz

@@ -48,6 +48,7 @@ run_suite fuzz ./tests/fuzz.sh
 run_suite e2e ./tests/e2e/test_overlay.sh
 run_suite install ./tests/install/test_install.sh
 run_suite ctl ./tests/ctl/test_ctl.sh
+run_suite segment ./tests/segment/check_segments.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

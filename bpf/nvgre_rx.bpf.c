@@ -29,15 +29,15 @@ __noinline int tc_parse(struct __sk_buff *skb, struct nvgre_pkt *pkt, __u32 max_
 	if (!pkt)
 		return NV_PARSE_PASS;
 	/* headers from the linear part, lengths against the whole skb */
-	return nvgre_parse_frame(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end,
-				 skb->len, max_header);
+	return rx_parse_ours(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end,
+			     skb->len, max_header);
 }
 
 __noinline int tc_csum(struct __sk_buff *skb, const struct nvgre_pkt *pkt, int l4_mode)
 {
 	if (!pkt)
 		return 0;
-	return rx_csum_compute(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end, l4_mode);
+	return rx_csum_compute(pkt, (void *)(long)skb->data, (void *)(long)skb->data_end, l4_mode, 0);
 }
 
 /* ---- TC ingress ----------------------------------------------------- */
@@ -174,6 +174,10 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 	if (st.new_ecn)
 		rx_set_ecn(&st.pkt, data, end, st.new_ecn);
 	if (tc_decap(skb, &st))
+		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), TC_ACT_SHOT;
+	/* the outer VLAN tag the stack took into vlan_tci is the underlay's:
+	 * it must not reach the tenant (W-5) */
+	if (skb->vlan_present && bpf_skb_vlan_pop(skb))
 		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), TC_ACT_SHOT;
 
 	if (st.hash_type != NVGRE_RSS_NONE)

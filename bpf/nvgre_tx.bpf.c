@@ -245,8 +245,28 @@ counted:
 			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
 		st.tos = nv_ipv6_tclass(ip6);
 		st.l4 = ip6->nexthdr;
-		/* NS and NA up to the target: the link-layer option is optional */
-		nd = NV_HDR(struct nv_icmp6_nd_hdr, data, end, NV_ETH_HLEN + sizeof(*ip6));
+		/* NS and NA up to the target: the link-layer option is optional.
+		 * Behind extension headers too: receivers accept those NAs. */
+		{
+			__u32 off = NV_ETH_HLEN + sizeof(*ip6);
+			__u8 nh = ip6->nexthdr;
+			int seen = 0;
+
+			if (nv_skip_exthdrs(data, end, &off, &nh, &seen) < 0)
+				return tx_drop(&st, NVGRE_DROP_TRUNCATED);
+			nd = nh == NV_IPPROTO_ICMPV6 ?
+			     NV_HDR(struct nv_icmp6_nd_hdr, data, end, off & NV_HDR_OFF_MASK) : NULL;
+			if (nd && seen && nd->type == NV_ND_NS)
+				nd = NULL;	/* not ours to answer: replicated as it is */
+			if (seen && nd && nd->type == NV_ND_NA) {
+				nv_copy_ip6(&target, nd->target);
+				if (!ipv6_src_always_ok(&target) && !vport_owns_ip(st.vp, &target))
+					return tx_drop(&st, NVGRE_DROP_SPOOF_ARP);
+				nd = NULL;
+			}
+			if (seen)
+				nd = NULL;
+		}
 		if (st.l4 == NV_IPPROTO_ICMPV6 && nd) {
 			nv_copy_ip6(&target, nd->target);
 			/* a vport advertises its own addresses, and its link-local ones */

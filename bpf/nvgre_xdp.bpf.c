@@ -22,8 +22,8 @@ __noinline int xdp_parse(struct xdp_md *ctx, struct nvgre_pkt *pkt, __u32 max_he
 {
 	if (!pkt)
 		return NV_PARSE_PASS;
-	return nvgre_parse_frame(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-				 ctx->data_end - ctx->data, max_header);
+	return rx_parse_ours(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
+			     ctx->data_end - ctx->data, max_header);
 }
 
 __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
@@ -31,7 +31,7 @@ __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
 	if (!pkt)
 		return 0;
 	return rx_csum_compute(pkt, (void *)(long)ctx->data, (void *)(long)ctx->data_end,
-			       RX_L4_COMPUTE);
+			       RX_L4_COMPUTE, 1);
 }
 
 /* ---- XDP ------------------------------------------------------------- */
@@ -104,6 +104,9 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	if (st.hash_type != NVGRE_RSS_NONE)
 		q = st.hash % nq;
 	rxq = ctx->rx_queue_index;
+	/* a queue beyond the R nvgred knows (channels added since): no slot of ours */
+	if (rxq >= (cfg->rx_queues ? cfg->rx_queues : 1))
+		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
 	idx = ((vp->xsk_slot * nq + q) * (cfg->rx_queues ? cfg->rx_queues : 1)) + rxq;
 	if (!bpf_map_lookup_elem(&nv_xsks, &idx))
 		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;

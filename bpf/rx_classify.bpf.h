@@ -68,6 +68,25 @@ static __always_inline int rx_source_ok(struct rx_state *st, const __u8 *smac)
 	return 0;
 }
 
+/*
+ * Parse, and keep only NVGRE addressed to one of our PAs: a promiscuous or
+ * forwarding underlay also sees other hosts' NVGRE, and multicast.  Used by
+ * the global parse functions, so it costs the main programs no stack.
+ */
+static __always_inline int rx_parse_ours(struct nvgre_pkt *pkt, const void *data, const void *end,
+					 __u32 frame_len, __u32 max_header)
+{
+	struct nvgre_config *cfg = dp_config();
+	int ret = nvgre_parse_frame(pkt, data, end, frame_len, max_header);
+
+	if (ret != NV_PARSE_PASS && cfg && !nvgre_ip_equal(&pkt->outer_dst, &cfg->pa4) &&
+	    !nvgre_ip_equal(&pkt->outer_dst, &cfg->pa6)) {
+		pkt->counter = NVGRE_CNT_RX_NOT_OURS;
+		return NV_PARSE_PASS;
+	}
+	return ret;
+}
+
 /* Remember the outer MACs a verified PA's frames come with (nv_pa_macs). */
 static __always_inline void rx_learn_pa_macs(struct rx_state *st, struct nvgre_config *cfg,
 					     const void *data, const void *end)
@@ -119,6 +138,7 @@ static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *c
 		count(pkt->counter);
 		return RX_PASS;
 	}
+
 	vsid = nvgre_key_vsid(pkt->key);
 	st->vstats = ret == NV_PARSE_DROP && pkt->reason == NVGRE_DROP_RESERVED_VSID
 			     ? NULL : bpf_map_lookup_elem(&nv_vsid_stats, &vsid);
@@ -168,12 +188,14 @@ static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *c
 }
 
 /*
- * Checksum validation (CSUM-RX-1..3) of a parsed frame.  Returns the
+ * Checksum validation (CSUM-RX-1..3) of a parsed frame.  partial_aware (a
+ * constant): ip_summed is unknown (XDP), so a bare pseudo-header sum in the
+ * L4 field is a local sender's CHECKSUM_PARTIAL, not bad.  Returns the
  * metadata byte NVGRE_CSUM_MAKE(ip, l4) in bits 0-7 and the drop reason of
  * the first failure (or NVGRE_DROP_NONE) in bits 8-15.
  */
 static __always_inline int rx_csum_compute(const struct nvgre_pkt *pkt, const void *data,
-					   const void *end, int l4_mode)
+					   const void *end, int l4_mode, const int partial_aware)
 {
 	__u8 ip = NVGRE_CSUM_NOT_CHECKED, l4 = NVGRE_CSUM_NOT_CHECKED;
 	int inner_ok = !(pkt->flags & NV_PKT_HDR_LIMIT);
@@ -196,7 +218,7 @@ static __always_inline int rx_csum_compute(const struct nvgre_pkt *pkt, const vo
 	}
 	if (inner_ok) {
 		if (l4_mode == RX_L4_COMPUTE)
-			l4 = nv_l4_csum(pkt, data, end);
+			l4 = nv_l4_csum_ex(pkt, data, end, partial_aware);
 		else if (l4_mode == RX_L4_TRUSTED && pkt->inner_l4_off)
 			l4 = NVGRE_CSUM_OK;
 		if (l4 == NVGRE_CSUM_BAD && bad == NVGRE_DROP_NONE)

@@ -508,8 +508,15 @@ static int route_import(struct cmd_ctx *c)
 			err = usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
 			goto out;
 		}
-		for (j = 0; j < m; j++)
-			a[j] = json_object_get_string(json_object_array_get_idx(rec, j));
+		for (j = 0; j < m; j++) {
+			json_object *f = json_object_array_get_idx(rec, j);
+
+			if (!json_object_is_type(f, json_type_string)) {
+				err = usage(c, "record %zu: fields must be strings", i + 1);
+				goto out;
+			}
+			a[j] = json_object_get_string(f);
+		}
 		if (route_parse(c, m, a, &ra)) {
 			snprintf(why, sizeof(why), "%s", c->err);
 			err = usage(c, "record %zu: %s", i + 1, why);
@@ -877,7 +884,7 @@ static const char *const counter_names[NVGRE_CNT_MAX] = {
 	"rx_packets", "rx_not_nvgre", "rx_outer_fragment", "rx_xdp_steered", "rx_xdp_passed",
 	"rx_tc_delivered", "rx_bcast_copies", "rx_csum_partial", "rx_parse_limit",
 	"tx_packets", "tx_encap", "tx_local", "tx_arp_proxy", "tx_nd_proxy", "tx_replica",
-	"tx_icmp_too_big", "tx_gso",
+	"tx_icmp_too_big", "tx_gso", "rx_not_ours",
 };
 
 static int cmd_stats(struct cmd_ctx *c)

@@ -96,6 +96,9 @@ static void apply_config(const struct rx_case *c)
 	struct nvgre_config cfg;
 
 	nvgre_config_defaults(&cfg);
+	nvgre_ip_parse(T_PA_LOCAL4, &cfg.pa4);	/* frames to other PAs are not ours */
+	nvgre_ip_parse(T_PA_LOCAL6, &cfg.pa6);
+	cfg.underlay_ifindex = env.und0_ifindex;
 	if (c->offload)
 		cfg.offload = c->offload;
 	cfg.flags = c->cfg_flags;
@@ -259,6 +262,7 @@ static void e_default_vport(struct pkt_spec *s) { s->vsid = T_VSID_D; s->outer_i
 	s->outer_src = T_PA_REMOTE4; s->outer_dst = T_PA_LOCAL4;
 	memcpy(s->inner_smac, T_MAC_REMOTE4, 6); memcpy(s->inner_dmac, T_MAC_UNKNOWN, 6); }
 static void e_inner_vlan(struct pkt_spec *s) { s->inner_vlan = 1; }
+static void e_other_dst(struct pkt_spec *s) { s->outer_dst = s->outer_ipver == 4 ? "198.18.0.99" : "2001:db8:ffff::99"; }
 static void e_spoof(struct pkt_spec *s) { s->outer_src = s->outer_ipver == 4 ? T_PA_OTHER4 : T_PA_OTHER6; }
 static void e_spoof_cross(struct pkt_spec *s) { /* a real PA, but not REMOTE4's */
 	s->outer_ipver = 6; s->outer_src = T_PA_REMOTE6; s->outer_dst = T_PA_LOCAL6;
@@ -340,6 +344,7 @@ static const struct rx_case combo_cases[] = {
 	DROP("unknown inner destination MAC", e_unknown_mac, NVGRE_DROP_NO_VPORT),
 	DROP("inner 802.1Q tag", e_inner_vlan, NVGRE_DROP_INNER_VLAN),
 	DROP("spoofed outer source", e_spoof, NVGRE_DROP_SOURCE_CHECK),
+	PASS("NVGRE for another host's PA: not ours", e_other_dst, NVGRE_CNT_RX_NOT_OURS),
 	DROP("xsk vport without socket (vmq on)", e_xsk, NVGRE_DROP_XSK_NO_SOCKET,
 	     .hooks = HOOK_XDP),
 	DROP("xsk vport on the TC path: software channel", e_xsk, NVGRE_DROP_SW_CHANNEL,

@@ -179,6 +179,7 @@ enum nvgre_counter {
 	NVGRE_CNT_TX_REPLICA,		/* head-end replication copies */
 	NVGRE_CNT_TX_ICMP_TOO_BIG,	/* W-7 ICMP errors sent to a tenant */
 	NVGRE_CNT_TX_GSO,		/* GSO skbs encapsulated */
+	NVGRE_CNT_RX_NOT_OURS,		/* NVGRE to another host's PA: the host's */
 	NVGRE_CNT_MAX,
 };
 #define NVGRE_COUNTER_SLOTS 32

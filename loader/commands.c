@@ -384,6 +384,9 @@ static int route_add_args(struct cmd_ctx *c, int n, const char *const *a)
 		return failed(c, "route %s %s: no such VSID (vsid add first)", a[0], a[1]);
 	if (err == -EEXIST)
 		return failed(c, "route %s %s: already at another PA (route del first)", a[0], a[1]);
+	if (err == -EADDRINUSE)
+		return failed(c, "route %s %s: IP %s belongs to another MAC in this VSID", a[0], a[1],
+			      a[2]);
 	if (err == -E2BIG || err == -ENOSPC)
 		return failed(c, "route %s %s: table full", a[0], a[1]);
 	if (err)
@@ -749,6 +752,9 @@ static int vport_add(struct cmd_ctx *c)
 			      NVGRE_MAX_LOCAL_VPORTS);
 	if (err == -EEXIST && !d->restoring)
 		return failed(c, "vport %s: MAC or device already registered", v.name);
+	if (err == -EADDRINUSE)
+		return failed(c, "vport %s: one of its addresses belongs to another MAC in VSID %u",
+			      v.name, v.vsid);
 	if (err && err != -EEXIST)
 		return failed(c, "vport %s: %s", v.name, strerror(-err));
 	if (*v.dev) {

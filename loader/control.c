@@ -37,7 +37,28 @@ int control_open(struct control *c, struct nvgred *d, const char *path)
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->listen_fd < 0)
 		return -errno;
-	unlink(path);	/* a stale socket of an earlier run */
+	/* a stale socket of an earlier run may go; a live one, or any other
+	 * file, may not: that is another nvgred, or not ours */
+	{
+		struct stat st;
+		int probe;
+
+		if (!lstat(path, &st)) {
+			if (!S_ISSOCK(st.st_mode)) {
+				close(c->listen_fd);
+				return -EEXIST;
+			}
+			probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
+				close(probe);
+				close(c->listen_fd);
+				return -EADDRINUSE;	/* a daemon answers there */
+			}
+			if (probe >= 0)
+				close(probe);
+			unlink(path);
+		}
+	}
 	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(c->listen_fd, 16)) {
 		int err = -errno;
 
@@ -166,8 +187,13 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 			reply_error(cl, status, err);
 			goto out;
 		}
-		if (cmd_mutates(n, argv))
-			state_save(c->d);
+		if (cmd_mutates(n, argv) && state_save(c->d)) {
+			/* applied, but a restart would lose it: say so */
+			json_object_put(res);
+			reply_error(cl, NVGRE_EXIT_FAILED, "applied, but the state file could not be "
+				    "written (see the log): not persisted");
+			goto out;
+		}
 	}
 	r = json_object_new_object();
 	json_object_object_add(r, "version", json_object_new_int(NVGRE_CTL_VERSION));
@@ -217,7 +243,7 @@ static void client_read(struct control *c, struct client *cl)
 		cl->last = now_ms();
 		cl->in_len += got;
 		cl->in[cl->in_len] = 0;
-		while ((nl = memchr(cl->in, '\n', cl->in_len))) {
+		while (!cl->dead && (nl = memchr(cl->in, '\n', cl->in_len))) {
 			*nl = 0;
 			handle_request(c, cl, cl->in);
 			cl->in_len -= nl + 1 - cl->in;
@@ -310,13 +336,16 @@ void control_handle(struct control *c, const struct pollfd *fds, int n)
 
 		if (!cl || !fds[i].revents)
 			continue;
-		if (!cl->eof && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (!cl->eof && !cl->dead && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			client_read(c, cl);
 		if (cl->fd >= 0 && cl->out_len > cl->out_off)
 			client_write(cl);
 		else if (cl->fd >= 0 && cl->eof)
 			client_drop(cl);	/* closed and nothing left to say */
 	}
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+		if (c->clients[i].fd >= 0 && c->clients[i].dead)
+			client_drop(&c->clients[i]);
 }
 
 void control_event(struct control *c, json_object *event)
@@ -327,7 +356,9 @@ void control_event(struct control *c, json_object *event)
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		struct client *cl = &c->clients[i];
 
-		if (cl->fd >= 0 && cl->monitor && client_send(cl, s))
-			client_drop(cl);	/* a monitor that does not read */
+		/* a monitor that does not read: closed by control_handle, never
+		 * here (the event may come from this very client's request) */
+		if (cl->fd >= 0 && cl->monitor && !cl->dead && client_send(cl, s))
+			cl->dead = 1;
 	}
 }

@@ -21,6 +21,7 @@ struct client {
 	size_t in_len, in_cap, out_len, out_off, out_cap;
 	int monitor;
 	int eof;		/* the client closed its side: answer, then close */
+	int dead;		/* to be closed once nothing uses it any more */
 	long long last;		/* last activity (monotonic ms): who to evict when full */
 };
 

@@ -346,13 +346,16 @@ static struct nvgre_ip_key ip_key(__u32 vsid, const union nvgre_ip *ip)
 	return k;
 }
 
+/* A customer IP of (vsid, mac); -EADDRINUSE when another MAC has it. */
 static int ip_add(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *ip, const __u8 mac[6])
 {
 	struct nvgre_ip_key k = ip_key(vsid, ip);
-	struct nvgre_ip_mac m = {};
+	struct nvgre_ip_mac m = {}, old;
 
+	if (!map_lookup(dp->ips_fd, &k, &old))
+		return memcmp(old.mac, mac, 6) ? -EADDRINUSE : 0;
 	memcpy(m.mac, mac, 6);
-	return map_update(dp->ips_fd, &k, &m, BPF_ANY);
+	return map_update(dp->ips_fd, &k, &m, BPF_NOEXIST);
 }
 
 /* Remove every customer IP of (vsid, mac) from nv_ips (control path: a scan). */
@@ -520,11 +523,14 @@ int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 	if (err)
 		return err;
 	err = vsid_pa_ref(dp, vsid, pa, 1);
-	if (!err && ip)
-		err = ip_add(dp, vsid, ip, mac);
 	if (err) {
 		bpf_map_delete_elem(dp->routes_fd, &k);
-		ips_del_mac(dp, vsid, mac);
+		return err;
+	}
+	err = ip ? ip_add(dp, vsid, ip, mac) : 0;
+	if (err) {	/* undo all of it: the record, its PA reference */
+		bpf_map_delete_elem(dp->routes_fd, &k);
+		vsid_pa_ref(dp, vsid, pa, -1);
 	}
 	return err;
 }

@@ -235,7 +235,10 @@ static int start(struct nvgred *d)
 	/* the socket first: a daemon nobody can reach must not touch the data path */
 	err = control_open(&ctl, d, d->socket_path);
 	if (err) {
-		daemon_err("--socket %s: %s", d->socket_path, strerror(-err));
+		daemon_err("--socket %s: %s", d->socket_path,
+			   err == -EADDRINUSE ? "another nvgred is serving it" :
+			   err == -EEXIST ? "exists and is not a socket" : strerror(-err));
+		ctl.listen_fd = -1;
 		return NVGRE_EXIT_FAILED;
 	}
 
@@ -504,15 +507,19 @@ static int teardown(struct nvgred *d)
 	if (root && json_object_object_get_ex(root, "commands", &cmds)) {
 		for (i = 0; i < json_object_array_length(cmds); i++) {
 			json_object *a = json_object_array_get_idx(cmds, i);
-			size_t j, m = json_object_array_length(a);
+			size_t j, m = json_object_is_type(a, json_type_array) ?
+				      json_object_array_length(a) : 0;
 
-			for (j = 0; j + 1 < m; j++)
-				if (!strcmp(json_object_get_string(json_object_array_get_idx(a, j)), "dev")) {
-					ifindex = if_nametoindex(json_object_get_string(
-						json_object_array_get_idx(a, j + 1)));
+			for (j = 0; j + 1 < m; j++) {
+				const char *k = json_object_get_string(json_object_array_get_idx(a, j));
+				const char *dev = json_object_get_string(json_object_array_get_idx(a, j + 1));
+
+				if (k && dev && !strcmp(k, "dev")) {
+					ifindex = if_nametoindex(dev);
 					if (ifindex)
 						tc_detach_ingress(ifindex);
 				}
+			}
 		}
 		if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && *d->cfg.underlay &&
 		    d->cfg.encap_overhead && json_object_get_int(v) > 0)
@@ -550,6 +557,25 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * Several daemons on one machine (one per netns, DESIGN) have their own pin
+ * directories; they must not share a state file either.  The default
+ * instance keeps NVGRE_DEFAULT_STATE; another --pin-dir gets its own.
+ */
+static const char *default_state_path(const char *pin_dir)
+{
+	static char path[4096];
+	size_t i, n;
+
+	if (!strcmp(pin_dir, NVGRE_DEFAULT_PIN_DIR))
+		return NVGRE_DEFAULT_STATE;
+	n = snprintf(path, sizeof(path), "/var/lib/nvgre/state%s.json", pin_dir);
+	for (i = strlen("/var/lib/nvgre/state"); i < n && i < sizeof(path) - 6; i++)
+		if (path[i] == '/')
+			path[i] = '_';
+	return path;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nvgred [--config FILE] [--socket PATH] [--pin-dir DIR] [--state FILE]\n"
@@ -581,7 +607,7 @@ int main(int argc, char **argv)
 	d.config_path = NVGRE_DEFAULT_CONFIG;
 	d.socket_path = NVGRE_DEFAULT_SOCKET;
 	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;
-	d.state_path = NVGRE_DEFAULT_STATE;
+	d.state_path = NULL;
 	while ((o = getopt_long(argc, argv, "c:s:p:S:fC:Th", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d.config_path = optarg; break;
@@ -595,6 +621,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return NVGRE_EXIT_USAGE;
 		}
 	}
+	if (!d.state_path)
+		d.state_path = default_state_path(d.pin_dir);
 	if (optind < argc) {
 		daemon_err("unexpected argument '%s'", argv[optind]);
 		usage(stderr);

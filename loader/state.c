@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
@@ -136,12 +137,44 @@ int state_save(struct nvgred *d)
 		close(fd);
 	if (!err && rename(tmp, d->state_path))
 		err = -errno;
+	if (!err) {	/* the rename itself must survive a crash */
+		char dir[4096], *slash;
+		int dfd;
+
+		snprintf(dir, sizeof(dir), "%s", d->state_path);
+		slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = 0;
+		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
 	if (err) {
 		unlink(tmp);
 		daemon_warn("state: cannot write %s: %s", d->state_path, strerror(-err));
 	}
 	json_object_put(root);
 	return err;
+}
+
+/*
+ * A state file we cannot read is kept, renamed, for the operator: the save
+ * that follows must never replace it with what (little) the maps hold.
+ */
+static int state_set_aside(struct nvgred *d, const char *why)
+{
+	char aside[4200];
+
+	snprintf(aside, sizeof(aside), "%s.bad-%ld", d->state_path, (long)time(NULL));
+	if (rename(d->state_path, aside))
+		daemon_err("state: %s %s, and cannot be moved aside: %s", d->state_path, why,
+			   strerror(errno));
+	else
+		daemon_err("state: %s %s: kept as %s; objects not restored", d->state_path, why,
+			   aside);
+	return -EINVAL;
 }
 
 int state_restore(struct nvgred *d)
@@ -153,15 +186,12 @@ int state_restore(struct nvgred *d)
 	if (!root) {
 		if (access(d->state_path, F_OK))
 			return 0;	/* first start */
-		daemon_warn("state: %s is not valid JSON: ignored (objects not restored)",
-			   d->state_path);
-		return -EINVAL;
+		return state_set_aside(d, "is not valid JSON");
 	}
 	if (!json_object_object_get_ex(root, "version", &v) ||
 	    json_object_get_int(v) != NVGRE_STATE_VERSION) {
-		daemon_warn("state: %s has an unknown version: ignored", d->state_path);
 		json_object_put(root);
-		return -EINVAL;
+		return state_set_aside(d, "has an unknown version");
 	}
 	if (json_object_object_get_ex(root, "offload", &v))
 		d->offload = json_object_get_int(v);
@@ -179,8 +209,18 @@ int state_restore(struct nvgred *d)
 
 		if (!m || m > NV_ARRAY_SIZE(argv))
 			continue;
-		for (j = 0; j < m; j++)
-			argv[j] = json_object_get_string(json_object_array_get_idx(a, j));
+		for (j = 0; j < m; j++) {
+			json_object *f = json_object_array_get_idx(a, j);
+
+			argv[j] = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+			if (!argv[j])
+				break;
+		}
+		if (j < m) {
+			daemon_warn("state: %s entry %zu: not a list of strings: skipped", d->state_path, i + 1);
+			failed++;
+			continue;
+		}
 		if (cmd_run(d, m, argv, NULL, &res, &text, err, sizeof(err))) {
 			daemon_warn("state: %s entry %zu: %s", d->state_path, i + 1, err);
 			failed++;

@@ -274,6 +274,22 @@ ok 0 "nvgred up on hosts A and B"
 ok "$([ "$(cat /proc/"$PID_A"/comm 2>/dev/null)" = nvgred ] && echo 0 || echo 1)" \
 	"PID of nvgred on A known ($PID_A)"
 
+# a second nvgred never takes over a socket a daemon answers on, nor a file that is not a socket
+in_ns hA "$NVGRED" --config "$WORK/A.conf" --socket "$WORK/A.sock" --pin-dir "$WORK/bpf/A2" \
+	--state "$T/second.state" >"$T/out" 2>"$T/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q "^nvgred: --socket $WORK/A.sock: another nvgred is serving it" "$T/err" &&
+	[ ! -e "$WORK/bpf/A2" ] && [ ! -e "$T/second.state" ] && echo 0 || echo 1) \
+	"a second nvgred on a live socket: refused (status $rc), nothing touched" "$(cat "$T/err")"
+accept "the first nvgred still answers on its socket" A status
+echo "not a socket" >"$T/plain"
+in_ns hA "$NVGRED" --config "$WORK/A.conf" --socket "$T/plain" --pin-dir "$WORK/bpf/A2" \
+	--state "$T/second.state" >"$T/out" 2>"$T/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q "^nvgred: --socket $T/plain: exists and is not a socket" "$T/err" &&
+	[ "$(cat "$T/plain")" = "not a socket" ] && echo 0 || echo 1) \
+	"--socket on a regular file: refused (status $rc), the file kept" "$(cat "$T/err")"
+
 ###########################################################################
 # [static] objects applied at start
 ###########################################################################
@@ -347,6 +363,11 @@ refuse 1 "^nvgrectl: vport v2: MAC already used by vport v1 in this VSID" "dupli
 	A vport add v2 vsid 5000 mac $MAC1 dev tv2
 refuse 1 "^nvgrectl: vport v2: dev tv1 is already vport v1" "same dev twice" \
 	A vport add v2 vsid 5000 mac $MAC2 dev tv1
+# one MAC per customer IP in a VSID: v1's address cannot be claimed by another MAC
+refuse 1 "^nvgrectl: route 5000 $MAC2: IP 192.0.2.1 belongs to another MAC in this VSID" \
+	"a lookup record cannot take vport v1's IP" A route add 5000 $MAC2 192.0.2.1 198.18.0.2
+refuse 1 "^nvgrectl: vport v2: one of its addresses belongs to another MAC in VSID 5000" \
+	"a vport cannot take vport v1's IP" A vport add v2 vsid 5000 mac $MAC2 ip 2001:db8:1::1 dev tv2
 refuse 2 "^nvgrectl: vport add v2: vsid and mac are required" "vport without vsid" \
 	A vport add v2 mac $MAC2 dev tv2
 refuse 2 "^nvgrectl: vport add v2: vsid and mac are required" "vport without mac" \
@@ -919,6 +940,36 @@ ok $([ $rc = 1 ] && grep -q "maps in $WORK/bpf/A have layout 99, this nvgred use
 bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 1)
 start_daemon A
 accept "layout restored: nvgred adopts the maps again" A status
+
+# a state file that cannot be written: the command applies, and says it is not persisted
+mv "$WORK/A.state" "$T/state.keep"
+mkdir -p "$WORK/A.state/blocker"	# rename() onto a non-empty directory fails
+run A vsid add 7777
+ok $([ "$RC" = 1 ] && grep -q "applied, but the state file could not be written" "$T/err" &&
+	echo 0 || echo 1) "vsid add with an unwritable state file -> 1, not persisted" \
+	"status $RC; $(cat "$T/err")"
+jq_ok "... and VSID 7777 was applied" "7777 in [v['vsid'] for v in j['vsids']]" A vsid list
+rm -rf "$WORK/A.state"
+mv "$T/state.keep" "$WORK/A.state"
+accept "vsid del 7777 once the state file is writable again" A vsid del 7777
+
+# a state file nvgred cannot read is kept aside, never overwritten
+stop_daemon A
+cp "$WORK/A.state" "$T/state.keep"
+for bad in '{"version": 1, "commands": [' '{"version": 99, "commands": []}'; do
+	rm -f "$WORK"/A.state.bad-*
+	printf '%s' "$bad" >"$WORK/A.state"
+	start_daemon A >/dev/null
+	aside=$(ls "$WORK"/A.state.bad-* 2>/dev/null | head -n 1)
+	ok $([ -n "$aside" ] && [ "$(cat "$aside")" = "$bad" ] &&
+		grep -q "state: $WORK/A.state .*: kept as $aside; objects not restored" "$WORK/A.log" &&
+		echo 0 || echo 1) "unreadable state '$bad': kept as $(basename "${aside:-none}")" \
+		"$(ls "$WORK" | grep state; tail -n 3 "$WORK/A.log")"
+	stop_daemon A
+done
+rm -f "$WORK"/A.state.bad-*
+cp "$T/state.keep" "$WORK/A.state"
+start_daemon A >/dev/null
 
 # --teardown detaches everything and removes the pins
 ctl A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3 >/dev/null

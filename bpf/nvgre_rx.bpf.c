@@ -171,8 +171,15 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 
-	if (st.new_ecn)
-		rx_set_ecn(&st.pkt, data, end, st.new_ecn);
+	if (st.new_ecn) {
+		__be32 ip6_word[2] = {};
+
+		rx_set_ecn(&st.pkt, data, end, st.new_ecn, ip6_word);
+		/* CHECKSUM_COMPLETE covers the inner header: follow the change
+		 * (the helper does nothing for any other ip_summed) */
+		if (ip6_word[0] != ip6_word[1])
+			bpf_csum_update(skb, bpf_csum_diff(&ip6_word[0], 4, &ip6_word[1], 4, 0));
+	}
 	if (tc_decap(skb, &st))
 		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), TC_ACT_SHOT;
 	/* the outer VLAN tag the stack took into vlan_tci is the underlay's:

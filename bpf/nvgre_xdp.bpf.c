@@ -112,7 +112,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
 
 	if (st.new_ecn)
-		rx_set_ecn(&st.pkt, data, end, st.new_ecn);
+		rx_set_ecn(&st.pkt, data, end, st.new_ecn, NULL);	/* no skb->csum yet */
 
 	/* Decapsulate: drop outer padding, then everything before the inner frame. */
 	if (st.pkt.outer_end < end - data &&

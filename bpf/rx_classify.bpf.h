@@ -293,8 +293,14 @@ static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_
 	return verdict;
 }
 
-/* W-11: write ECN codepoint ecn into the inner IP header in place (RFC 1624 for IPv4). */
-static __always_inline void rx_set_ecn(const struct nvgre_pkt *pkt, void *data, void *end, __u8 ecn)
+/*
+ * W-11: write ECN codepoint ecn into the inner IP header in place (RFC 1624
+ * for IPv4, whose header sum therefore stays the same).  IPv6 has no header
+ * checksum: its first word before and after goes to ip6_word (if not NULL) so
+ * that TC can carry a CHECKSUM_COMPLETE skb->csum along.
+ */
+static __always_inline void rx_set_ecn(const struct nvgre_pkt *pkt, void *data, void *end, __u8 ecn,
+				       __be32 ip6_word[2])
 {
 	__u32 off = (pkt->inner_l2_off + NV_ETH_HLEN) & NV_HDR_OFF_MASK;
 
@@ -314,9 +320,14 @@ static __always_inline void rx_set_ecn(const struct nvgre_pkt *pkt, void *data, 
 	} else if (pkt->inner_ipver == 6) {
 		struct nv_ipv6hdr *ip6 = (void *)NV_HDR(struct nv_ipv6hdr, data, end, off);
 
-		if (ip6)
-			ip6->vtc_flow = (ip6->vtc_flow & ~bpf_htonl(NV_ECN_MASK << 20)) |
-					bpf_htonl((__u32)ecn << 20);
+		if (!ip6)
+			return;
+		if (ip6_word)
+			ip6_word[0] = ip6->vtc_flow;
+		ip6->vtc_flow = (ip6->vtc_flow & ~bpf_htonl(NV_ECN_MASK << 20)) |
+				bpf_htonl((__u32)ecn << 20);
+		if (ip6_word)
+			ip6_word[1] = ip6->vtc_flow;
 	}
 }
 

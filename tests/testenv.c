@@ -180,14 +180,14 @@ int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
 }
 
 static int run_tc(int prog_fd, int ifindex, const void *in, size_t len, void *out,
-		  size_t *out_len, __u32 *retval)
+		  size_t *out_len, __u32 *retval, __u32 flags)
 {
 	struct __sk_buff ctx = { .ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = in, .data_size_in = len,
 		    .data_out = out, .data_size_out = PKT_MAX,
 		    .ctx_in = ifindex ? &ctx : NULL, .ctx_size_in = ifindex ? sizeof(ctx) : 0,
-		    .repeat = 1);
+		    .flags = flags, .repeat = 1);
 	int err = bpf_prog_test_run_opts(prog_fd, &opts);
 
 	if (err)
@@ -200,11 +200,12 @@ static int run_tc(int prog_fd, int ifindex, const void *in, size_t len, void *ou
 int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
 		   size_t *out_len, __u32 *retval)
 {
-	return run_tc(env->dp.tc_rx_fd, 0, in, len, out, out_len, retval);
+	return run_tc(env->dp.tc_rx_fd, 0, in, len, out, out_len, retval,
+		      env->rx_csum_complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE : 0);
 }
 
 int testenv_run_tx(struct testenv *env, int ifindex, const void *in, size_t len, void *out,
 		   size_t *out_len, __u32 *retval)
 {
-	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval);
+	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval, 0);
 }

@@ -56,6 +56,9 @@ struct testenv {
 	int nvt0_ifindex, nvt1_ifindex, lo_ifindex;
 	int a2_ifindex, c1_ifindex, d1_ifindex;	/* host sides of vports A2, C1, D1 */
 	int und0_ifindex;				/* the underlay */
+	/* BPF_F_TEST_SKB_CHECKSUM_COMPLETE: the rx TC run starts CHECKSUM_COMPLETE
+	 * and fails (-EBADMSG) unless skb->csum still matches the bytes after it */
+	int rx_csum_complete;
 };
 
 /* Enter a private netns, create veth nvt0/nvt1, load and configure. */

@@ -233,6 +233,7 @@ counted:
 			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
 		st.tos = ip->tos;
 		st.l4 = ip->protocol;
+		st.l4_off = NV_ETH_HLEN + (ip->ver_ihl & 0xf) * 4;
 	} else if (st.proto == NV_ETH_P_IPV6) {
 		const struct nv_ipv6hdr *ip6 = NV_HDR(struct nv_ipv6hdr, data, end, NV_ETH_HLEN);
 		const struct nv_icmp6_nd_hdr *nd;
@@ -244,7 +245,8 @@ counted:
 		if (!ipv6_src_always_ok(&src) && !vport_owns_ip(st.vp, &src))
 			return tx_drop(&st, NVGRE_DROP_SPOOF_IP);
 		st.tos = nv_ipv6_tclass(ip6);
-		st.l4 = ip6->nexthdr;
+		st.l4 = ip6->nexthdr;	/* GSO behind extension headers is refused */
+		st.l4_off = NV_ETH_HLEN + sizeof(*ip6);
 		/* NS and NA up to the target: the link-layer option is optional.
 		 * Behind extension headers too: receivers accept those NAs. */
 		{

@@ -135,9 +135,11 @@ static __always_inline __u8 tx_flowid(const struct tx_state *st)
 /*
  * Can the underlay carry this frame once encapsulated?  A GSO skb needs GRE
  * segmentation by the device or the kernel (LSO-4): else
- * NVGRE_DROP_GSO_UNSUPPORTED.  Every frame, or each segment of a GSO skb
- * (bpf_check_mtu knows GSO), must fit the underlay MTU (W-7): else
- * NVGRE_DROP_TOO_BIG with *mtu the underlay MTU.
+ * NVGRE_DROP_GSO_UNSUPPORTED.  Every frame, or each segment of a GSO skb,
+ * must fit the underlay MTU (W-7): else NVGRE_DROP_TOO_BIG with *mtu the
+ * underlay MTU.  bpf_check_mtu passes any GSO skb unless asked for
+ * BPF_MTU_CHK_SEGS, which cannot add our overhead: a segment (headers plus
+ * gso_size) is measured here instead.
  */
 static __always_inline int tx_size_ok(struct __sk_buff *skb, struct tx_state *st, __u32 overhead,
 				      __u32 *mtu)
@@ -151,6 +153,20 @@ static __always_inline int tx_size_ok(struct __sk_buff *skb, struct tx_state *st
 	      nvgre_offload_on(off, NVGRE_OFF_USO)))
 		return NVGRE_DROP_GSO_UNSUPPORTED;
 	*mtu = 0;
+	if (skb->gso_size) {
+		__u32 l4_hlen = 8, seg;		/* UDP */
+		__u8 doff;
+
+		if (st->l4 == NV_IPPROTO_TCP) {
+			if (bpf_skb_load_bytes(skb, st->l4_off + 12, &doff, 1))
+				return NVGRE_DROP_TRUNCATED;
+			l4_hlen = (doff >> 4) * 4;
+		}
+		if (bpf_check_mtu(skb, st->cfg->underlay_ifindex, mtu, 0, 0) < 0)
+			return NVGRE_DROP_TOO_BIG;	/* no underlay: nothing fits */
+		seg = st->l4_off - NV_ETH_HLEN + l4_hlen + skb->gso_size;
+		return seg + overhead > *mtu ? NVGRE_DROP_TOO_BIG : 0;
+	}
 	if (bpf_check_mtu(skb, st->cfg->underlay_ifindex, mtu, overhead, 0))
 		return NVGRE_DROP_TOO_BIG;
 	return 0;

@@ -16,6 +16,7 @@ struct tx_state {
 	__u16 proto;				/* inner EtherType, host order */
 	__u8  tos;				/* inner DSCP+ECN (IP only) */
 	__u8  l4;				/* inner IP protocol (IP only) */
+	__u16 l4_off;				/* where it starts in the frame (IP only) */
 	__u32 hash;				/* inner flow hash (FlowID, flow label) */
 };
 

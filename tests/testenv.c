@@ -180,9 +180,10 @@ int testenv_run_xdp(struct testenv *env, const void *in, size_t len, void *out,
 }
 
 static int run_tc(int prog_fd, int ifindex, const void *in, size_t len, void *out,
-		  size_t *out_len, __u32 *retval, __u32 flags)
+		  size_t *out_len, __u32 *retval, __u32 flags, __u16 gso_size)
 {
-	struct __sk_buff ctx = { .ifindex = ifindex };
+	struct __sk_buff ctx = { .ifindex = ifindex, .gso_size = gso_size, .gso_segs = gso_size ?
+				 (len + gso_size - 1) / gso_size : 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		    .data_in = in, .data_size_in = len,
 		    .data_out = out, .data_size_out = PKT_MAX,
@@ -201,11 +202,11 @@ int testenv_run_tc(struct testenv *env, const void *in, size_t len, void *out,
 		   size_t *out_len, __u32 *retval)
 {
 	return run_tc(env->dp.tc_rx_fd, 0, in, len, out, out_len, retval,
-		      env->rx_csum_complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE : 0);
+		      env->rx_csum_complete ? BPF_F_TEST_SKB_CHECKSUM_COMPLETE : 0, 0);
 }
 
 int testenv_run_tx(struct testenv *env, int ifindex, const void *in, size_t len, void *out,
 		   size_t *out_len, __u32 *retval)
 {
-	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval, 0);
+	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval, 0, env->tx_gso_size);
 }

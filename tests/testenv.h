@@ -59,6 +59,8 @@ struct testenv {
 	/* BPF_F_TEST_SKB_CHECKSUM_COMPLETE: the rx TC run starts CHECKSUM_COMPLETE
 	 * and fails (-EBADMSG) unless skb->csum still matches the bytes after it */
 	int rx_csum_complete;
+	/* a transmit run as a GSO skb with this gso_size (0: not GSO) */
+	__u16 tx_gso_size;
 };
 
 /* Enter a private netns, create veth nvt0/nvt1, load and configure. */

@@ -18,6 +18,7 @@
 #include <nvgre/wire.h>
 #include "attach.h"
 #include "daemon.h"
+#include "state.h"
 #include "vport_offload.h"
 #include "xdp.h"
 
@@ -793,6 +794,10 @@ static int cmd_vport(struct cmd_ctx *c)
 		if (c->argc != 3)
 			return usage(c, "vport del: expected NAME");
 		v = vport_by_name(d, c->argv[2]);
+		if (!v && state_forget_vport(d, c->argv[2])) {
+			fprintf(c->text, "vport %s deleted (it had not been restored)\n", c->argv[2]);
+			return 0;
+		}
 		if (!v)
 			return failed(c, "vport %s: no such vport", c->argv[2]);
 		if (v->ifindex)

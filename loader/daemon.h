@@ -36,6 +36,9 @@ struct nvgred {
 	__u32 offload;			/* offload state (ST-1), persisted */
 	struct vport_rec vports[NVGRE_MAX_VPORTS];	/* index = id; 0 unused */
 	int restoring;			/* applying state/config: existing objects are fine */
+	/* state file entries that could not be applied (a vport's device
+	 * missing at start): saved again as they were, retried on SIGHUP */
+	json_object *unrestored;
 	int monitors;			/* monitor clients: drop events on while > 0 */
 	/* events for monitor clients (control.c) */
 	void (*notify)(struct nvgred *d, json_object *event);

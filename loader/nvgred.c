@@ -323,6 +323,12 @@ static void reload(struct nvgred *d)
 	daemon_push_config(d);
 	nvgre_dp_set_rss_key(&d->dp, d->cfg.rss_key);
 	apply_statics(d);
+	if (json_object_array_length(d->unrestored)) {
+		int n = state_retry(d);
+
+		if (n)
+			daemon_log("reload: %d state file entries applied now", n);
+	}
 	xdp_update(d);
 	state_save(d);
 	daemon_log("configuration reloaded");
@@ -608,6 +614,7 @@ int main(int argc, char **argv)
 	d.socket_path = NVGRE_DEFAULT_SOCKET;
 	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;
 	d.state_path = NULL;
+	d.unrestored = json_object_new_array();
 	while ((o = getopt_long(argc, argv, "c:s:p:S:fC:Th", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d.config_path = optarg; break;

@@ -123,6 +123,8 @@ int state_save(struct nvgred *d)
 	save_vsids(d, cmds);
 	save_routes(d, cmds);
 	save_vports(d, cmds);
+	for (size_t i = 0; d->unrestored && i < json_object_array_length(d->unrestored); i++)
+		json_object_array_add(cmds, json_object_get(json_object_array_get_idx(d->unrestored, i)));
 	json_object_object_add(root, "commands", cmds);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
 	len = strlen(s);
@@ -177,6 +179,74 @@ static int state_set_aside(struct nvgred *d, const char *why)
 	return -EINVAL;
 }
 
+/* Apply one state entry: 0, -1 if malformed, or the command's status (err set). */
+static int state_apply(struct nvgred *d, json_object *a, char *err, size_t errlen)
+{
+	const char *argv[72];
+	json_object *res;
+	char *text;
+	size_t j, m = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	int rc;
+
+	if (!m || m > NV_ARRAY_SIZE(argv))
+		return -1;
+	for (j = 0; j < m; j++) {
+		json_object *f = json_object_array_get_idx(a, j);
+
+		argv[j] = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+		if (!argv[j])
+			return -1;
+	}
+	rc = cmd_run(d, m, argv, NULL, &res, &text, err, errlen);
+	if (rc)
+		return rc;
+	json_object_put(res);
+	free(text);
+	return 0;
+}
+
+int state_retry(struct nvgred *d)
+{
+	json_object *left = json_object_new_array();
+	size_t i, n = json_object_array_length(d->unrestored);
+	int applied = 0;
+
+	d->restoring = 1;
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(d->unrestored, i);
+		char err[256];
+
+		if (state_apply(d, a, err, sizeof(err))) {
+			daemon_warn("state: still not applied: %s", err);
+			json_object_array_add(left, json_object_get(a));
+		} else {
+			applied++;
+		}
+	}
+	d->restoring = 0;
+	json_object_put(d->unrestored);
+	d->unrestored = left;
+	return applied;
+}
+
+int state_forget_vport(struct nvgred *d, const char *name)
+{
+	size_t i, n = json_object_array_length(d->unrestored);
+
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(d->unrestored, i);
+		const char *k0 = json_object_get_string(json_object_array_get_idx(a, 0));
+		const char *k1 = json_object_get_string(json_object_array_get_idx(a, 1));
+		const char *k2 = json_object_get_string(json_object_array_get_idx(a, 2));
+
+		if (k0 && k1 && k2 && !strcmp(k0, "vport") && !strcmp(k1, "add") && !strcmp(k2, name)) {
+			json_object_array_del_idx(d->unrestored, i, 1);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int state_restore(struct nvgred *d)
 {
 	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
@@ -202,32 +272,21 @@ int state_restore(struct nvgred *d)
 	n = cmds ? json_object_array_length(cmds) : 0;
 	d->restoring = 1;
 	for (i = 0; i < n; i++) {
-		json_object *a = json_object_array_get_idx(cmds, i), *res;
-		const char *argv[72];
-		char err[256], *text;
-		size_t j, m = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+		json_object *a = json_object_array_get_idx(cmds, i);
+		char err[256];
+		int rc = state_apply(d, a, err, sizeof(err));
 
-		if (!m || m > NV_ARRAY_SIZE(argv))
+		if (!rc)
 			continue;
-		for (j = 0; j < m; j++) {
-			json_object *f = json_object_array_get_idx(a, j);
-
-			argv[j] = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
-			if (!argv[j])
-				break;
-		}
-		if (j < m) {
-			daemon_warn("state: %s entry %zu: not a list of strings: skipped", d->state_path, i + 1);
-			failed++;
+		failed++;
+		if (rc < 0) {
+			daemon_warn("state: %s entry %zu: not a list of strings: skipped",
+				    d->state_path, i + 1);
 			continue;
 		}
-		if (cmd_run(d, m, argv, NULL, &res, &text, err, sizeof(err))) {
-			daemon_warn("state: %s entry %zu: %s", d->state_path, i + 1, err);
-			failed++;
-			continue;
-		}
-		json_object_put(res);
-		free(text);
+		daemon_warn("state: %s entry %zu: %s (kept in the state file, retried on SIGHUP)",
+			    d->state_path, i + 1, err);
+		json_object_array_add(d->unrestored, json_object_get(a));
 	}
 	d->restoring = 0;
 	json_object_put(root);

@@ -12,7 +12,12 @@
 #define NVGRE_STATE_VERSION 1
 
 int state_save(struct nvgred *d);
-/* Apply the state file (if any) through cmd_run; errors are logged, not fatal. */
+/* Apply the state file (if any) through cmd_run; errors are logged, not fatal.
+ * What fails to apply is kept in d->unrestored, and so in the state file. */
 int state_restore(struct nvgred *d);
+/* Apply d->unrestored again (SIGHUP); returns how many now applied. */
+int state_retry(struct nvgred *d);
+/* vport del NAME of a vport never restored: forget its entry; 1 if found. */
+int state_forget_vport(struct nvgred *d, const char *name);
 
 #endif

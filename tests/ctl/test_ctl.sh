@@ -971,6 +971,34 @@ rm -f "$WORK"/A.state.bad-*
 cp "$T/state.keep" "$WORK/A.state"
 start_daemon A >/dev/null
 
+# a vport whose device is missing at start stays in the state file; SIGHUP retries it
+in_ns hA ip link add tvg0 type veth peer name tvg1
+accept "vport g1 on tvg0" A vport add g1 vsid 5000 mac 02:00:00:00:50:77 dev tvg0
+stop_daemon A
+in_ns hA ip link del tvg0
+start_daemon A >/dev/null
+jq_ok "device gone at start: vport g1 not applied" "'g1' not in [v['name'] for v in j['vports']]" A vport list
+ok $(grep -q '"g1"' "$WORK/A.state" && grep -q "entry .*dev tvg0: no such interface (kept in the state file" \
+	"$WORK/A.log" && echo 0 || echo 1) "... but kept in the state file, and the log says so" \
+	"$(grep -c g1 "$WORK/A.state") in the state file; $(tail -n 3 "$WORK/A.log")"
+accept "another command meanwhile (the state file is rewritten)" A vsid add 7778
+ok $(grep -q '"g1"' "$WORK/A.state" && echo 0 || echo 1) "... g1 still in the state file after a rewrite"
+in_ns hA ip link add tvg0 type veth peer name tvg1
+kill -HUP "$PID_A"
+g1_listed() { ctl A --json vport list | grep -q '"g1"'; }
+wait_for 5 g1_listed
+jq_ok "device back, SIGHUP: vport g1 applied on tvg0" \
+	"any(v['name'] == 'g1' and v['dev'] == 'tvg0' for v in j['vports'])" A vport list
+ok "$(has_filter A tvg0 && echo 0 || echo 1)" "... with our filter on tvg0 ingress"
+# an unapplied vport can be deleted like any other
+stop_daemon A
+in_ns hA ip link del tvg0
+start_daemon A >/dev/null
+accept "vport del of a vport not restored" A vport del g1
+ok $(grep -q '"g1"' "$WORK/A.state" && echo 1 || echo 0) "... gone from the state file" \
+	"$(grep -n g1 "$WORK/A.state")"
+accept "vsid del 7778" A vsid del 7778
+
 # --teardown detaches everything and removes the pins
 ctl A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3 >/dev/null
 devs="uA tv1 tv3 tv4"

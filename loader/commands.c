@@ -722,6 +722,24 @@ static int vport_add(struct cmd_ctx *c)
 			return 0;
 		return failed(c, "vport %s: already exists", v.name);
 	}
+	if (d->restoring) {
+		/*
+		 * A restart over pinned maps: the data path already has this
+		 * vport.  Adopt its id (its counters and xsk slot) if it is still
+		 * the same vport; a re-created device or a changed kind leaves a
+		 * stale entry, replaced below by a fresh one.
+		 */
+		struct nvgre_vport pinned;
+
+		if (!nvgre_dp_vport_get(&d->dp, v.vsid, v.mac, &pinned)) {
+			if (pinned.id > 0 && pinned.id < NVGRE_MAX_VPORTS && !d->vports[pinned.id].used &&
+			    pinned.kind == (*v.dev ? NVGRE_VPORT_NETDEV : NVGRE_VPORT_XSK) &&
+			    pinned.ifindex == (__u32)v.ifindex && pinned.queues == v.xsk_queues)
+				id = pinned.id;
+			else
+				nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
+		}
+	}
 	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
 		struct vport_rec *o = &d->vports[i];
 

@@ -390,6 +390,8 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		return err;
 	if (vp->kind == NVGRE_VPORT_NETDEV && v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
 		return -ENOSPC;
+	if (!nvgre_dp_vport_get(dp, vsid, mac, &(struct nvgre_vport){}))
+		return -EEXIST;		/* before its counters are touched */
 	zero = calloc(dp->ncpus, sizeof(*zero));
 	if (!zero)
 		return -ENOMEM;
@@ -422,6 +424,13 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		bpf_map_delete_elem(dp->vports_fd, &k);
 	}
 	return err;
+}
+
+int nvgre_dp_vport_get(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6], struct nvgre_vport *vp)
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+
+	return map_lookup(dp->vports_fd, &k, vp);
 }
 
 int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])

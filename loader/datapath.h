@@ -76,6 +76,8 @@ int nvgre_dp_vsid_del(struct nvgre_dp *dp, __u32 vsid);
 int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		       const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips);
 int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
+/* The pinned vport entry of (vsid, mac), if any: 0 or -ENOENT. */
+int nvgre_dp_vport_get(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6], struct nvgre_vport *vp);
 
 /*
  * Lookup record (VSID, MAC [, IP]) -> PA.  Adding the same MAC again with

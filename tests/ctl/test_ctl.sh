@@ -971,6 +971,14 @@ rm -f "$WORK"/A.state.bad-*
 cp "$T/state.keep" "$WORK/A.state"
 start_daemon A >/dev/null
 
+pinned_vport() {	# pinned_vport FIELD MAC: FIELD of the pinned nv_vports entry of MAC
+	bpftool -j map dump pinned "$WORK/bpf/A/nv_vports" | $PY -c "import json, sys
+mac = [int(x, 16) for x in '$2'.split(':')]
+for e in json.load(sys.stdin):
+    e = e.get('formatted', e)
+    if list(e['key']['mac']) == mac:
+        print(e['value']['$1'])" 2>/dev/null
+}
 # a vport whose device is missing at start stays in the state file; SIGHUP retries it
 in_ns hA ip link add tvg0 type veth peer name tvg1
 accept "vport g1 on tvg0" A vport add g1 vsid 5000 mac 02:00:00:00:50:77 dev tvg0
@@ -990,6 +998,10 @@ wait_for 5 g1_listed
 jq_ok "device back, SIGHUP: vport g1 applied on tvg0" \
 	"any(v['name'] == 'g1' and v['dev'] == 'tvg0' for v in j['vports'])" A vport list
 ok "$(has_filter A tvg0 && echo 0 || echo 1)" "... with our filter on tvg0 ingress"
+ifx=$(in_ns hA cat /sys/class/net/tvg0/ifindex)
+ok $([ "$(pinned_vport ifindex 02:00:00:00:50:77)" = "$ifx" ] && echo 0 || echo 1) \
+	"... and the data path has the new device's ifindex ($ifx), not the old one's" \
+	"pinned: $(pinned_vport ifindex 02:00:00:00:50:77)"
 # an unapplied vport can be deleted like any other
 stop_daemon A
 in_ns hA ip link del tvg0
@@ -998,6 +1010,29 @@ accept "vport del of a vport not restored" A vport del g1
 ok $(grep -q '"g1"' "$WORK/A.state" && echo 1 || echo 0) "... gone from the state file" \
 	"$(grep -n g1 "$WORK/A.state")"
 accept "vsid del 7778" A vsid del 7778
+
+# vport ids (counters, xsk slots) survive a restart over pinned maps, also after a delete
+vport_id() {	# vport_id NAME: its id as nvgrectl lists it
+	ctl A --json vport list | $PY -c "import json, sys
+print([v['id'] for v in json.load(sys.stdin)['vports'] if v['name'] == '$1'][0])" 2>/dev/null
+}
+ctl A vport add y1 vsid 5000 mac 02:00:00:00:50:81 xsk 1 >/dev/null
+ctl A vport add y2 vsid 5000 mac 02:00:00:00:50:82 xsk 1 >/dev/null
+ctl A vport del y1 >/dev/null
+id_before=$(vport_id y2)
+stop_daemon A
+start_daemon A >/dev/null
+id_after=$(vport_id y2)
+id_pinned=$(pinned_vport id 02:00:00:00:50:82)
+ok $([ -n "$id_before" ] && [ "$id_after" = "$id_before" ] && [ "$id_pinned" = "$id_before" ] &&
+	echo 0 || echo 1) "restart after a delete: vport y2 keeps id $id_before (listed $id_after, pinned $id_pinned)"
+ctl A vport add y3 vsid 5000 mac 02:00:00:00:50:83 xsk 1 >/dev/null
+id3=$(vport_id y3)
+ok $([ -n "$id3" ] && [ "$id3" != "$id_before" ] && [ "$(pinned_vport id 02:00:00:00:50:83)" = "$id3" ] &&
+	[ "$(pinned_vport id 02:00:00:00:50:82)" = "$id_before" ] && echo 0 || echo 1) \
+	"a vport added after the restart gets a free id ($id3), y2's entry untouched"
+ctl A vport del y2 >/dev/null
+ctl A vport del y3 >/dev/null
 
 # --teardown detaches everything and removes the pins
 ctl A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3 >/dev/null

@@ -474,6 +474,100 @@ static int same_mac(const struct import_rec *a, const struct import_rec *b)
 	return a->r.vsid == b->r.vsid && !memcmp(a->r.mac, b->r.mac, 6);
 }
 
+static int import_ip_cmp(const void *a, const void *b)
+{
+	const struct import_rec *x = *(const struct import_rec *const *)a;
+	const struct import_rec *y = *(const struct import_rec *const *)b;
+	int c;
+
+	if (x->r.vsid != y->r.vsid)
+		return x->r.vsid < y->r.vsid ? -1 : 1;
+	c = memcmp(&x->r.ip, &y->r.ip, sizeof(x->r.ip));
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static int vport_has_mac(const struct nvgred *d, __u32 vsid, const __u8 mac[6])
+{
+	for (int i = 1; i < NVGRE_MAX_VPORTS; i++)
+		if (d->vports[i].used && d->vports[i].vsid == vsid && !memcmp(d->vports[i].mac, mac, 6))
+			return 1;
+	return 0;
+}
+
+/*
+ * What the tables cannot take is refused before anything is written: a
+ * customer IP held by another MAC (in the file; a vport's; a lookup
+ * record's when merging), and more remote PAs per VSID and family than a
+ * replication list holds.  recs are sorted by VSID.
+ */
+static int import_check_fit(struct cmd_ctx *c, const struct import_rec *recs, size_t n, int replace)
+{
+	struct nvgred *d = c->d;
+	const struct import_rec **byip = calloc(n + 1, sizeof(*byip));
+	char ip[INET6_ADDRSTRLEN];
+	size_t i, m = 0, start;
+	int err = 0;
+
+	if (!byip)
+		return failed(c, "route import: out of memory");
+	for (i = 0; i < n; i++)
+		if (recs[i].r.has_ip)
+			byip[m++] = &recs[i];
+	qsort(byip, m, sizeof(*byip), import_ip_cmp);
+	for (i = 0; i < m && !err; i++) {
+		const struct import_rec *r = byip[i], *p = i ? byip[i - 1] : NULL;
+		struct nvgre_ip_key k;
+		struct nvgre_ip_mac owner;
+
+		nvgre_ip_str(&r->r.ip, ip, sizeof(ip));
+		if (p && p->r.vsid == r->r.vsid && !memcmp(&p->r.ip, &r->r.ip, sizeof(r->r.ip)) &&
+		    memcmp(p->r.mac, r->r.mac, 6)) {
+			err = failed(c, "record %zu: IP %s is another MAC's in record %zu", r->line, ip,
+				     p->line);
+			break;
+		}
+		memset(&k, 0, sizeof(k));
+		k.vsid = r->r.vsid;
+		k.ip = r->r.ip;
+		if (bpf_map_lookup_elem(d->dp.ips_fd, &k, &owner) || !memcmp(owner.mac, r->r.mac, 6))
+			continue;
+		if (!replace || vport_has_mac(d, r->r.vsid, owner.mac))
+			err = failed(c, "record %zu: IP %s belongs to another MAC in VSID %u", r->line, ip,
+				     r->r.vsid);
+	}
+	free(byip);
+	if (err)
+		return err;
+
+	for (start = 0; start < n; start = i) {
+		union nvgre_ip pas[2][NVGRE_MAX_REMOTE_PAS];
+		int np[2] = { 0, 0 }, f, j;
+		__u32 vsid = recs[start].r.vsid;
+		struct nvgre_vsid v;
+
+		if (!replace && !nvgre_dp_vsid_get(&d->dp, vsid, &v)) {
+			np[0] = v.n_remote4 < NVGRE_MAX_REMOTE_PAS ? v.n_remote4 : NVGRE_MAX_REMOTE_PAS;
+			np[1] = v.n_remote6 < NVGRE_MAX_REMOTE_PAS ? v.n_remote6 : NVGRE_MAX_REMOTE_PAS;
+			memcpy(pas[0], v.remote4, np[0] * sizeof(pas[0][0]));
+			memcpy(pas[1], v.remote6, np[1] * sizeof(pas[1][0]));
+		}
+		for (i = start; i < n && recs[i].r.vsid == vsid; i++) {
+			f = !nvgre_ip_is_v4(&recs[i].r.pa);
+			for (j = 0; j < np[f] && memcmp(&pas[f][j], &recs[i].r.pa, sizeof(pas[f][j])); j++)
+				;
+			if (j < np[f])
+				continue;
+			if (np[f] == NVGRE_MAX_REMOTE_PAS) {
+				nvgre_ip_str(&recs[i].r.pa, ip, sizeof(ip));
+				return failed(c, "record %zu: PA %s: VSID %u would have more than %d IPv%c PAs",
+					      recs[i].line, ip, vsid, NVGRE_MAX_REMOTE_PAS, f ? '6' : '4');
+			}
+			pas[f][np[f]++] = recs[i].r.pa;
+		}
+	}
+	return 0;
+}
+
 /*
  * route import [--replace]: every record is checked first (syntax, VSID,
  * one PA per MAC in the file and, when merging, against the table), so bad
@@ -561,6 +655,9 @@ static int route_import(struct cmd_ctx *c)
 			goto out;
 		}
 	}
+	err = import_check_fit(c, recs, n, replace);
+	if (err)
+		goto out;
 	for (i = 0; i < n; i++)
 		plain[i] = recs[i].r;
 	if (replace) {

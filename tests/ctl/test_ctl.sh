@@ -570,6 +570,23 @@ ok $([ "$RC" != 0 ] && grep -q "^$T/conflict2.txt:3: " "$T/err" && cmp -s "$T/be
 $(diff "$T/before" "$T/after" | head -n 8)"
 ctl B route del 7000 02:00:00:00:70:07 >/dev/null 2>&1
 ctl B route del 7000 02:00:00:00:70:08 >/dev/null 2>&1
+# what the tables cannot take is refused before anything is written
+bad_import 1 2 "one customer IP for two MACs in the file" "IP 192.0.2.77 is another MAC's in record 1" <<'R'
+7000 02:00:00:00:70:07 192.0.2.77 198.18.0.4
+7000 02:00:00:00:70:08 192.0.2.77 198.18.0.4
+R
+bad_import 1 2 "an IP another MAC of the table holds" "IP 192.0.2.1 belongs to another MAC in VSID 7000" <<'R'
+7000 02:00:00:00:70:07 198.18.0.4
+7000 02:00:00:00:70:09 192.0.2.1 198.18.0.1
+R
+ctl B vsid add 7002 >/dev/null
+for i in $(seq 17); do printf '7002 02:00:00:00:72:%02x 198.18.1.%d\n' "$i" "$i"; done >"$T/pas.txt"
+for mode in "" --replace; do
+	# shellcheck disable=SC2086
+	bad_import 1 17 "a 17th IPv4 PA in one VSID ${mode:-(merge)}" \
+		"PA 198.18.1.17: VSID 7002 would have more than 16 IPv4 PAs" $mode <"$T/pas.txt"
+done
+ctl B vsid del 7002 >/dev/null
 
 # --replace: the new set replaces the old one
 cat >"$T/new.txt" <<'R'

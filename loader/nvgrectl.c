@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,30 @@
 #include <json-c/json.h>
 
 #include <nvgre/ctl.h>
+
+/* --json: every command's output is JSON, its errors too */
+static int json_out;
+
+/* An error: one line on stderr (DESIGN), and with --json an object on stdout too. */
+static void __attribute__((format(printf, 1, 2))) ctl_err(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", msg);
+	if (json_out) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		json_object_object_add(o, "error", json_object_new_string(msg));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		fflush(stdout);
+		json_object_put(o);
+	}
+}
 
 static void usage(FILE *f)
 {
@@ -149,13 +174,13 @@ static int connect_to(const char *path)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "nvgrectl: --socket %s: path too long\n", path);
+		ctl_err("nvgrectl: --socket %s: path too long", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "nvgrectl: cannot connect to %s: %s (is nvgred running?)\n", path,
+		ctl_err("nvgrectl: cannot connect to %s: %s (is nvgred running?)", path,
 			strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -225,7 +250,7 @@ static json_object *read_records(const char *path, int **lines)
 	int lineno = 0, n = 0, cap = 0;
 
 	if (!f) {
-		fprintf(stderr, "nvgrectl: route import %s: %s\n", path, strerror(errno));
+		ctl_err("nvgrectl: route import %s: %s", path, strerror(errno));
 		json_object_put(recs);
 		return NULL;
 	}
@@ -272,7 +297,7 @@ static json_object *ask(const char *sock, json_object *req, int *status)
 	close(fd);
 	free(buf);
 	if (!reply) {
-		fprintf(stderr, "nvgrectl: no valid reply from %s\n", sock);
+		ctl_err("nvgrectl: no valid reply from %s", sock);
 		return NULL;
 	}
 	if (json_object_object_get_ex(reply, "ok", &v) && json_object_get_boolean(v) &&
@@ -280,7 +305,7 @@ static json_object *ask(const char *sock, json_object *req, int *status)
 		res = json_object_get(v);
 		*status = 0;
 	} else {
-		fprintf(stderr, "nvgrectl: %s\n", json_object_object_get_ex(reply, "error", &v) ?
+		ctl_err("nvgrectl: %s", json_object_object_get_ex(reply, "error", &v) ?
 			json_object_get_string(v) : "failed");
 		if (json_object_object_get_ex(reply, "status", &v))
 			*status = json_object_get_int(v);
@@ -325,7 +350,7 @@ int main(int argc, char **argv)
 	json_object *req, *args, *reply = NULL, *v, *records = NULL;
 	char *buf = NULL, *line;
 	size_t len = 0, cap = 0;
-	int o, json_out = 0, prometheus = 0, fd, i, status, monitor, *lines = NULL;
+	int o, prometheus = 0, fd, i, status, monitor, *lines = NULL;
 	double watch = 0;
 
 	signal(SIGPIPE, SIG_IGN);	/* a closed socket is an error message, not a death */
@@ -363,7 +388,7 @@ int main(int argc, char **argv)
 			if (i + 1 < argc && argv[i + 1][0] != '-' &&
 			    (watch = strtod(argv[i + 1], &end), *end == 0)) {
 				if (watch <= 0 || watch > 3600) {
-					fprintf(stderr, "nvgrectl: --watch %s: seconds, 0 < s <= 3600\n",
+					ctl_err("nvgrectl: --watch %s: seconds, 0 < s <= 3600",
 						argv[i + 1]);
 					return NVGRE_EXIT_USAGE;
 				}
@@ -377,7 +402,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind >= 2 && !strcmp(argv[optind], "route") && !strcmp(argv[optind + 1], "import")) {
 		if (!import_file) {
-			fprintf(stderr, "nvgrectl: route import: missing FILE\n");
+			ctl_err("nvgrectl: route import: missing FILE");
 			return NVGRE_EXIT_USAGE;
 		}
 		records = read_records(import_file, &lines);
@@ -397,7 +422,7 @@ int main(int argc, char **argv)
 		const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 
 		if (send_all(fd, s, strlen(s)) || send_all(fd, "\n", 1)) {
-			fprintf(stderr, "nvgrectl: sending to %s: %s\n", sock, strerror(errno));
+			ctl_err("nvgrectl: sending to %s: %s", sock, strerror(errno));
 			return NVGRE_EXIT_FAILED;
 		}
 	}
@@ -405,12 +430,12 @@ int main(int argc, char **argv)
 	if (line)
 		reply = json_tokener_parse(line);
 	if (!reply) {
-		fprintf(stderr, "nvgrectl: no valid reply from %s (connection closed)\n", sock);
+		ctl_err("nvgrectl: no valid reply from %s (connection closed)", sock);
 		return NVGRE_EXIT_FAILED;
 	}
 	if (!json_object_object_get_ex(reply, "version", &v) ||
 	    json_object_get_int(v) != NVGRE_CTL_VERSION) {
-		fprintf(stderr, "nvgrectl: nvgred speaks protocol %s, this nvgrectl %d: upgrade both\n",
+		ctl_err("nvgrectl: nvgred speaks protocol %s, this nvgrectl %d: upgrade both",
 			v ? json_object_get_string(v) : "(none)", NVGRE_CTL_VERSION);
 		return NVGRE_EXIT_FAILED;
 	}
@@ -423,9 +448,9 @@ int main(int argc, char **argv)
 		/* "record N: ..." of an import: name the file and line instead */
 		if (import_file && sscanf(err, "record %d:", &rec) == 1 && rec >= 1 &&
 		    rec <= (int)json_object_array_length(records))
-			fprintf(stderr, "%s:%d:%s\n", import_file, lines[rec - 1], strchr(err, ':') + 1);
+			ctl_err("%s:%d:%s", import_file, lines[rec - 1], strchr(err, ':') + 1);
 		else
-			fprintf(stderr, "nvgrectl: %s\n", err);
+			ctl_err("nvgrectl: %s", err);
 		return status ? status : NVGRE_EXIT_FAILED;
 	}
 	if (prometheus) {

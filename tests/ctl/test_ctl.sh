@@ -318,6 +318,14 @@ for v in 16777216 0x1000000 -5000 abc 5000x 5.0 ""; do
 	refuse 2 "^nvgrectl: VSID '$v': not a number" "VSID '$v' not a number in range" A vsid add "$v"
 done
 refuse 2 "^nvgrectl: VSID 0xfff: reserved" "reserved VSID in route add" A route add 0xfff $MAC2 198.18.0.2
+# --json: an error is also a JSON object on stdout (the line on stderr stays)
+ctl A --json vsid add 0 >"$T/out" 2>"$T/err"
+rc=$?
+ok $([ $rc = 2 ] && grep -q "^nvgrectl: VSID 0: reserved" "$T/err" && $PY -c "import json, sys
+o = json.load(open(sys.argv[1]))
+sys.exit(0 if o['ok'] is False and 'VSID 0: reserved' in o['error'] else 1)" "$T/out" &&
+	echo 0 || echo 1) "--json vsid add 0 -> 2, the error as JSON on stdout too" \
+	"status $rc; stdout: $(cat "$T/out"); stderr: $(cat "$T/err")"
 refuse 2 "^nvgrectl: VSID 4095: reserved" "reserved VSID in vport add" A vport add v2 vsid 4095 mac $MAC2 dev tv2
 refuse 2 "^nvgrectl: VSID 0: reserved" "reserved VSID in vsid del" A vsid del 0
 refuse 2 "^nvgrectl: VSID 'abc'" "bad VSID in route list" A route list abc

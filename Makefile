@@ -61,7 +61,7 @@ $(BUILD)/loader/%.o: loader/%.c $(SKELS) $(wildcard loader/*.h include/nvgre/*.h
 $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
-TEST_COMMON := $(BUILD)/tests/testenv.o $(BUILD)/tests/pktbuild.o
+TEST_COMMON := $(BUILD)/tests/testenv.o $(BUILD)/tests/pktbuild.o $(BUILD)/tests/guard.o
 
 $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(wildcard tests/*.h loader/*.h include/nvgre/*.h)
 	@mkdir -p $(dir $@)

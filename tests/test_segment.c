@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 
 #include <nvgre/segment.h>
+#include "guard.h"
 #include "tap.h"
 #include "pktbuild.h"
 
@@ -80,42 +81,6 @@ static __u8 rnd8(void)
 }
 
 /* ---- guarded memory ---------------------------------------------------- */
-
-static __u8 *guard_end;		/* first byte of a PROT_NONE page */
-
-static void guard_fault(int sig)
-{
-	static const char msg[] = "Bail out! read past the end of a frame (guard page)\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
-
-static int guard_init(void)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t room = (FRAME_MAX + pg - 1) / pg * pg;
-	__u8 *m = mmap(NULL, room + pg, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (m == MAP_FAILED || mprotect(m + room, pg, PROT_NONE))
-		return -1;
-	guard_end = m + room;
-	signal(SIGSEGV, guard_fault);
-	return 0;
-}
-
-/* n bytes of src placed so that they end exactly at the guard page. */
-static __u8 *guard_copy(const void *src, size_t n)
-{
-	__u8 *p = guard_end - n;
-
-	if (n)
-		memmove(p, src, n);
-	return p;
-}
 
 /* ---- pcap output ------------------------------------------------------- */
 
@@ -961,7 +926,7 @@ static size_t csum_field(const struct flayout *lo)
 static void test_csum_complete(void)
 {
 	const int l4s[] = { 6, 17, 1, 58 };
-	__u8 want[PKT_MAX], f[PKT_MAX];
+	__u8 want[PKT_MAX], f[PKT_MAX], *g;
 	int v, k, ext, payload;
 
 	for (v = 4; v <= 6; v += 2) {
@@ -993,8 +958,9 @@ static void test_csum_complete(void)
 					wr16(f + csum_field(&lo), 0x1357);
 					if (v == 4)
 						wr16(f + 24, 0x2468);
-					rc = nvgre_csum_complete(guard_copy(f, len), len);
-					memcpy(f, guard_end - len, len);
+					g = guard_copy(f, len);
+					rc = nvgre_csum_complete(g, len);
+					memcpy(f, g, len);
 					tap_ok(rc == 0 && !memcmp(f, want, len),
 					       "csum_complete IPv%d %s ext %d payload %d: equals pktbuild's frame",
 					       v, l4s[k] == 6 ? "TCP" : l4s[k] == 17 ? "UDP" :
@@ -1100,7 +1066,7 @@ static void test_pktbuild_frames(void)
 
 int main(int argc, char **argv)
 {
-	if (guard_init()) {
+	if (guard_init(FRAME_MAX)) {
 		perror("guard page");
 		return 2;
 	}

@@ -22,6 +22,7 @@
 #include <nvgre/parse.h>
 #include <nvgre/csum.h>
 #include <nvgre/rss.h>
+#include "guard.h"
 #include "tap.h"
 #include "pktbuild.h"
 #include "testenv.h"
@@ -40,42 +41,6 @@ static int tap_ok_bugfix(int cond, const char *what, const char *bug)
 /* ---- guarded memory ---------------------------------------------------- */
 
 #define GUARD_ROOM	(20 * 1024)	/* largest buffer handed to the code */
-
-static __u8 *guard_end;		/* first byte of a PROT_NONE page */
-
-static void guard_fault(int sig)
-{
-	static const char msg[] = "Bail out! read past the end of a buffer (guard page)\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(3);
-	_exit(3);
-}
-
-static int guard_init(void)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t room = (GUARD_ROOM + pg - 1) / pg * pg;
-	__u8 *m = mmap(NULL, room + pg, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (m == MAP_FAILED || mprotect(m + room, pg, PROT_NONE))
-		return -1;
-	guard_end = m + room;
-	signal(SIGSEGV, guard_fault);
-	return 0;
-}
-
-/* n bytes of src placed so that they end exactly at the guard page. */
-static __u8 *guard_copy(const void *src, size_t n)
-{
-	__u8 *p = guard_end - n;
-
-	if (n)
-		memcpy(p, src, n);
-	return p;
-}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -1492,7 +1457,7 @@ int main(void)
 	if (seed)
 		rng_state = strtoull(seed, NULL, 0) | 1;
 	tap_diag("random seed 0x%llx (NV_TEST_SEED)", (unsigned long long)rng_state);
-	if (guard_init()) {
+	if (guard_init(GUARD_ROOM)) {
 		perror("guard page");
 		return 2;
 	}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <nvgre/bytes.h>
 #include <nvgre/segment.h>
 #include <nvgre/wire.h>
 
@@ -43,35 +44,13 @@ struct seg_layout {
 
 /* ---- byte access ----------------------------------------------------- */
 
-static __u16 get16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 get32(const __u8 *p)
-{
-	return (__u32)get16(p) << 16 | get16(p + 2);
-}
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(__u8 *p, __u32 v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
 /* ---- Internet checksum (RFC 1071) ------------------------------------- */
 
 /* Adds n bytes as big-endian 16-bit words (odd tail padded with zero). */
 static __u64 csum_add(__u64 sum, const __u8 *p, size_t n)
 {
 	for (; n > 1; p += 2, n -= 2)
-		sum += get16(p);
+		sum += nv_get16(p);
 	if (n)
 		sum += (__u32)p[0] << 8;
 	return sum;
@@ -103,8 +82,8 @@ static void csum_ip4(__u8 *f, const struct seg_layout *lo)
 {
 	__u8 *ip = f + NV_ETH_HLEN;
 
-	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, lo->ihl)));
+	nv_put16(ip + 10, 0);
+	nv_put16(ip + 10, csum_fold(csum_add(0, ip, lo->ihl)));
 }
 
 /* The L4 checksum of the message at lo->l4, lo->l4_len bytes long. */
@@ -113,14 +92,14 @@ static void csum_l4(__u8 *f, const struct seg_layout *lo)
 	__u16 c;
 
 	if (lo->udp_nocsum) {
-		put16(f + lo->csum_off, 0);
+		nv_put16(f + lo->csum_off, 0);
 		return;
 	}
-	put16(f + lo->csum_off, 0);
+	nv_put16(f + lo->csum_off, 0);
 	c = csum_fold(csum_add(csum_pseudo(f, lo), f + lo->l4, lo->l4_len));
 	if (lo->proto == NV_IPPROTO_UDP && c == 0)
 		c = 0xffff;
-	put16(f + lo->csum_off, c);
+	nv_put16(f + lo->csum_off, c);
 }
 
 /* ---- parsing ----------------------------------------------------------- */
@@ -134,10 +113,10 @@ static int parse_ip4(const __u8 *f, size_t len, struct seg_layout *lo)
 	if (len < NV_ETH_HLEN + IP4_HLEN || ip[0] >> 4 != 4)
 		return -EINVAL;
 	lo->ihl = (ip[0] & 0xf) * 4;
-	tot = get16(ip + 2);
+	tot = nv_get16(ip + 2);
 	if (lo->ihl < IP4_HLEN || tot < lo->ihl || NV_ETH_HLEN + tot > len)
 		return -EINVAL;
-	if (get16(ip + 6) & IP4_MF_OFF)
+	if (nv_get16(ip + 6) & IP4_MF_OFF)
 		return -EINVAL;		/* a fragment: no whole L4 message */
 	lo->ipver = 4;
 	lo->proto = ip[9];
@@ -192,7 +171,7 @@ static int parse_ip6(const __u8 *f, size_t len, struct seg_layout *lo)
 
 	if (len < NV_ETH_HLEN + IP6_HLEN || ip[0] >> 4 != 6)
 		return -EINVAL;
-	plen = get16(ip + 4);
+	plen = nv_get16(ip + 4);
 	if (!plen || NV_ETH_HLEN + IP6_HLEN + plen > len)
 		return -EINVAL;		/* jumbogram or truncated */
 	lo->ipver = 6;
@@ -225,12 +204,12 @@ static int parse_l4(const __u8 *f, struct seg_layout *lo)
 	case NV_IPPROTO_UDP:
 		if (room < UDP_HLEN)
 			return -EINVAL;
-		lo->l4_len = get16(f + lo->l4 + 4);
+		lo->l4_len = nv_get16(f + lo->l4 + 4);
 		if (lo->l4_len < UDP_HLEN || lo->l4_len > room)
 			return -EINVAL;
 		lo->pay = lo->l4 + UDP_HLEN;
 		lo->csum_off = lo->l4 + 6;
-		lo->udp_nocsum = lo->ipver == 4 && get16(f + lo->csum_off) == 0;
+		lo->udp_nocsum = lo->ipver == 4 && nv_get16(f + lo->csum_off) == 0;
 		return 0;
 	case NV_IPPROTO_ICMP:
 	case NV_IPPROTO_ICMPV6:
@@ -250,7 +229,7 @@ static int parse_frame(const __u8 *f, size_t len, struct seg_layout *lo)
 
 	if (!f || len < NV_ETH_HLEN)
 		return -EINVAL;
-	switch (get16(f + 12)) {
+	switch (nv_get16(f + 12)) {
 	case NV_ETH_P_IP:
 		err = parse_ip4(f, len, lo);
 		break;
@@ -293,11 +272,11 @@ static void seg_fix_ip(__u8 *s, const struct seg_layout *lo,
 	__u8 *ip = s + NV_ETH_HLEN;
 
 	if (lo->ipver == 6) {
-		put16(ip + 4, seg_end - NV_ETH_HLEN - IP6_HLEN);
+		nv_put16(ip + 4, seg_end - NV_ETH_HLEN - IP6_HLEN);
 		return;
 	}
-	put16(ip + 2, seg_end - NV_ETH_HLEN);
-	put16(ip + 4, (__u16)(o->ip_id + i));
+	nv_put16(ip + 2, seg_end - NV_ETH_HLEN);
+	nv_put16(ip + 4, (__u16)(o->ip_id + i));
 	csum_ip4(s, lo);
 }
 
@@ -310,7 +289,7 @@ static void seg_fix_tcp(__u8 *s, const struct seg_orig *o, size_t l4,
 		flags &= ~(TCP_FIN | TCP_PSH);
 	if (!first)
 		flags &= ~TCP_CWR;
-	put32(s + l4 + 4, o->seq + done);
+	nv_put32(s + l4 + 4, o->seq + done);
 	s[l4 + 13] = flags;
 }
 
@@ -350,8 +329,8 @@ int nvgre_segment(const __u8 *frame, size_t len, unsigned int mss,
 	if (err)
 		return err;
 
-	o.ip_id = lo.ipver == 4 ? get16(frame + NV_ETH_HLEN + 4) : 0;
-	o.seq = lo.proto == NV_IPPROTO_TCP ? get32(frame + lo.l4 + 4) : 0;
+	o.ip_id = lo.ipver == 4 ? nv_get16(frame + NV_ETH_HLEN + 4) : 0;
+	o.seq = lo.proto == NV_IPPROTO_TCP ? nv_get32(frame + lo.l4 + 4) : 0;
 	o.tcp_flags = lo.proto == NV_IPPROTO_TCP ? frame[lo.l4 + 13] : 0;
 	nseg = payload ? (payload + mss - 1) / mss : 1;
 	memcpy(seg, frame, lo.pay);
@@ -366,7 +345,7 @@ int nvgre_segment(const __u8 *frame, size_t len, unsigned int mss,
 		if (lo.proto == NV_IPPROTO_TCP)
 			seg_fix_tcp(seg, &o, lo.l4, done, i == 0, i == nseg - 1);
 		else
-			put16(seg + lo.l4 + 4, lo.l4_len);
+			nv_put16(seg + lo.l4 + 4, lo.l4_len);
 		csum_l4(seg, &lo);
 		err = emit(seg, seg_end, ctx);
 		if (err)

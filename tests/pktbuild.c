@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <nvgre/bytes.h>
 #include "pktbuild.h"
 #include "testenv.h"
 
@@ -40,18 +41,6 @@ __u16 pkt_csum(const __u8 *p, size_t n, __u32 seed)
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (__u16)~s;
-}
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(__u8 *p, __u32 v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
 }
 
 static int addr_len(int ipver)
@@ -106,16 +95,16 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 	memcpy(b + 6, s->inner_smac, 6);
 	off = 12;
 	if (s->inner_vlan) {
-		put16(b + off, 0x8100);
-		put16(b + off + 2, 100);
+		nv_put16(b + off, 0x8100);
+		nv_put16(b + off + 2, 100);
 		off += 4;
 	}
-	put16(b + off, v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0x0806);
+	nv_put16(b + off, v == 4 ? 0x0800 : v == 6 ? 0x86dd : 0x0806);
 	off += 2;
 	l3 = off;
 
 	if (!v && s->inner_ethertype) {	/* some other protocol: just payload */
-		put16(b + off - 2, s->inner_ethertype);
+		nv_put16(b + off - 2, s->inner_ethertype);
 		for (i = 0; i < (size_t)s->payload; i++)
 			b[off + i] = (__u8)(i + 1);
 		return off + s->payload;
@@ -139,7 +128,7 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 		if (s->inner_frag) {
 			memset(b + off, 0, 8);
 			b[off] = proto;
-			put16(b + off + 2, 1);	/* offset 0, M=1 */
+			nv_put16(b + off + 2, 1);	/* offset 0, M=1 */
 			off += 8;
 		}
 	}
@@ -148,29 +137,29 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 	case 6:
 		l4len = 20 + s->tcp_opts;
 		memset(b + l4, 0, l4len);
-		put16(b + l4, s->sport);
-		put16(b + l4 + 2, s->dport);
-		put32(b + l4 + 4, 1000);
+		nv_put16(b + l4, s->sport);
+		nv_put16(b + l4 + 2, s->dport);
+		nv_put32(b + l4 + 4, 1000);
 		b[l4 + 12] = (l4len / 4) << 4;
 		b[l4 + 13] = 0x18;	/* PSH ACK */
-		put16(b + l4 + 14, 512);
+		nv_put16(b + l4 + 14, 512);
 		for (i = 20; i < l4len; i++)
 			b[l4 + i] = 1;	/* NOP options */
 		break;
 	case 17:
 		l4len = 8;
-		put16(b + l4, s->sport);
-		put16(b + l4 + 2, s->dport);
-		put16(b + l4 + 4, 8 + s->payload);
-		put16(b + l4 + 6, 0);
+		nv_put16(b + l4, s->sport);
+		nv_put16(b + l4 + 2, s->dport);
+		nv_put16(b + l4 + 4, 8 + s->payload);
+		nv_put16(b + l4 + 6, 0);
 		break;
 	case 1:
 	case 58:
 		l4len = 8;
 		memset(b + l4, 0, 8);
 		b[l4] = proto == 1 ? 8 : 128;	/* echo request */
-		put16(b + l4 + 4, 0x77);
-		put16(b + l4 + 6, 1);
+		nv_put16(b + l4 + 4, 0x77);
+		nv_put16(b + l4 + 6, 1);
 		break;
 	default:
 		break;
@@ -192,7 +181,7 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 			c = 0;
 		if (s->bad_l4_csum)
 			c ^= 0x0101;
-		put16(b + l4 + co, c);
+		nv_put16(b + l4 + co, c);
 	}
 
 	/* inner IP header */
@@ -200,17 +189,17 @@ static size_t build_inner(const struct pkt_spec *s, __u8 *b)
 		memset(b + l3, 0, 20);
 		b[l3] = 0x45;
 		b[l3 + 1] = s->inner_tos;
-		put16(b + l3 + 2, off - l3);
-		put16(b + l3 + 4, 0x1111);
-		put16(b + l3 + 6, s->inner_frag ? 0x2000 : 0x4000);
+		nv_put16(b + l3 + 2, off - l3);
+		nv_put16(b + l3 + 4, 0x1111);
+		nv_put16(b + l3 + 6, s->inner_frag ? 0x2000 : 0x4000);
 		b[l3 + 8] = 64;
 		b[l3 + 9] = proto;
 		put_addr(b + l3 + 12, 4, s->inner_src);
 		put_addr(b + l3 + 16, 4, s->inner_dst);
-		put16(b + l3 + 10, pkt_csum(b + l3, 20, 0) ^ (s->bad_inner_csum ? 0x0101 : 0));
+		nv_put16(b + l3 + 10, pkt_csum(b + l3, 20, 0) ^ (s->bad_inner_csum ? 0x0101 : 0));
 	} else {
-		put32(b + l3, 6u << 28 | (__u32)s->inner_tos << 20 | 0x12345);
-		put16(b + l3 + 4, off - l3 - 40);
+		nv_put32(b + l3, 6u << 28 | (__u32)s->inner_tos << 20 | 0x12345);
+		nv_put16(b + l3 + 4, off - l3 - 40);
 		b[l3 + 6] = s->inner_ext ? 60 : s->inner_frag ? 44 : proto;
 		b[l3 + 7] = 64;
 		put_addr(b + l3 + 8, 6, s->inner_src);
@@ -229,11 +218,11 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *b, size_t cap, size_t *inner_of
 	memcpy(b + 6, s->outer_smac, 6);
 	off = 12;
 	for (i = 0; i < (size_t)s->outer_vlans; i++) {
-		put16(b + off, 0x8100);
-		put16(b + off + 2, 10 + i);
+		nv_put16(b + off, 0x8100);
+		nv_put16(b + off + 2, 10 + i);
 		off += 4;
 	}
-	put16(b + off, s->outer_ipver == 4 ? 0x0800 : 0x86dd);
+	nv_put16(b + off, s->outer_ipver == 4 ? 0x0800 : 0x86dd);
 	off += 2;
 	l3 = off;
 	if (s->outer_ipver == 4) {
@@ -244,16 +233,16 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *b, size_t cap, size_t *inner_of
 		if (s->outer_frag) {
 			memset(b + off, 0, 8);
 			b[off] = 47;
-			put16(b + off + 2, 1);
+			nv_put16(b + off + 2, 1);
 			off += 8;
 		}
 	}
 	gre = off;
 	memset(b + gre, 0, gre_len);
-	put16(b + gre, s->gre_nokey ? 0 : s->gre_flags ? s->gre_flags : 0x2000);
-	put16(b + gre + 2, s->gre_proto ? s->gre_proto : 0x6558);
+	nv_put16(b + gre, s->gre_nokey ? 0 : s->gre_flags ? s->gre_flags : 0x2000);
+	nv_put16(b + gre + 2, s->gre_proto ? s->gre_proto : 0x6558);
 	if (!s->gre_nokey)
-		put32(b + gre + 4, s->vsid << 8 | s->flowid);
+		nv_put32(b + gre + 4, s->vsid << 8 | s->flowid);
 	off += gre_len;
 	if (off + ilen > cap)
 		return 0;
@@ -267,19 +256,19 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *b, size_t cap, size_t *inner_of
 		memset(b + l3, 0, hl);
 		b[l3] = 0x40 | hl / 4;
 		b[l3 + 1] = s->outer_tos;
-		put16(b + l3 + 2, off - l3);
-		put16(b + l3 + 4, 0x2222);
-		put16(b + l3 + 6, s->outer_frag ? 0x2000 : 0x4000);
+		nv_put16(b + l3 + 2, off - l3);
+		nv_put16(b + l3 + 4, 0x2222);
+		nv_put16(b + l3 + 6, s->outer_frag ? 0x2000 : 0x4000);
 		b[l3 + 8] = 64;
 		b[l3 + 9] = 47;
 		put_addr(b + l3 + 12, 4, s->outer_src);
 		put_addr(b + l3 + 16, 4, s->outer_dst);
 		for (i = 20; i < hl; i++)
 			b[l3 + i] = 1;	/* NOP options */
-		put16(b + l3 + 10, pkt_csum(b + l3, hl, 0) ^ (s->bad_outer_csum ? 0x0101 : 0));
+		nv_put16(b + l3 + 10, pkt_csum(b + l3, hl, 0) ^ (s->bad_outer_csum ? 0x0101 : 0));
 	} else {
-		put32(b + l3, 6u << 28 | (__u32)s->outer_tos << 20);
-		put16(b + l3 + 4, off - l3 - 40);
+		nv_put32(b + l3, 6u << 28 | (__u32)s->outer_tos << 20);
+		nv_put16(b + l3 + 4, off - l3 - 40);
 		b[l3 + 6] = s->outer_ext ? 60 : s->outer_frag ? 44 : 47;
 		b[l3 + 7] = 64;
 		put_addr(b + l3 + 8, 6, s->outer_src);

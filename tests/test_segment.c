@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <nvgre/bytes.h>
 #include <nvgre/segment.h>
 #include "guard.h"
 #include "tap.h"
@@ -49,28 +50,6 @@
 static __u16 next_port = 20000;	/* a fresh source port per case */
 
 /* ---- small helpers ----------------------------------------------------- */
-
-static __u16 rd16(const __u8 *p)
-{
-	return (__u16)(p[0] << 8 | p[1]);
-}
-
-static __u32 rd32(const __u8 *p)
-{
-	return (__u32)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void wr16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void wr32(__u8 *p, __u32 v)
-{
-	wr16(p, v >> 16);
-	wr16(p + 2, v & 0xffff);
-}
 
 static __u32 rng = 0x2545f491;
 
@@ -207,7 +186,7 @@ static size_t build_frame(const struct fspec *s, __u8 *b, struct flayout *lo)
 	int k;
 
 	memcpy(b, (__u8[]){0x02, 0, 0, 0, 0xa1, 0x01, 0x02, 0, 0, 0, 0x0e, 0x02}, 12);
-	wr16(b + 12, s->ipver == 4 ? 0x0800 : 0x86dd);
+	nv_put16(b + 12, s->ipver == 4 ? 0x0800 : 0x86dd);
 	if (s->ipver == 4) {
 		off = l3 + 20 + s->ip_opts;
 		put_ip4_opts(b + l3 + 20, s->ip_opts);
@@ -221,25 +200,25 @@ static size_t build_frame(const struct fspec *s, __u8 *b, struct flayout *lo)
 	l4 = off;
 	hl = s->l4 == 6 ? 20u + s->tcp_opts : 8;
 	memset(b + l4, 0, hl);
-	wr16(b + l4 + 0, s->sport);
-	wr16(b + l4 + 2, DPORT);
+	nv_put16(b + l4 + 0, s->sport);
+	nv_put16(b + l4 + 2, DPORT);
 	if (s->l4 == 6) {
-		wr32(b + l4 + 4, s->seq);
-		wr32(b + l4 + 8, 0xa0b0c0d0);
+		nv_put32(b + l4 + 4, s->seq);
+		nv_put32(b + l4 + 8, 0xa0b0c0d0);
 		b[l4 + 12] = (hl / 4) << 4;
 		b[l4 + 13] = s->flags;
-		wr16(b + l4 + 14, 0xfaf0);
-		wr16(b + l4 + 16, 0xdead);
-		wr16(b + l4 + 18, s->urg);
+		nv_put16(b + l4 + 14, 0xfaf0);
+		nv_put16(b + l4 + 16, 0xdead);
+		nv_put16(b + l4 + 18, s->urg);
 		put_tcp_opts(b + l4 + 20, s->tcp_opts);
 	} else if (s->l4 == 17) {
-		wr16(b + l4 + 4, 8 + s->payload);
-		wr16(b + l4 + 6, s->udp_zero ? 0 : 0xbeef);
+		nv_put16(b + l4 + 4, 8 + s->payload);
+		nv_put16(b + l4 + 6, s->udp_zero ? 0 : 0xbeef);
 	} else {
 		b[l4] = s->l4 == 1 ? 8 : 128;	/* echo request */
-		wr16(b + l4 + 2, 0xdead);
-		wr16(b + l4 + 4, s->sport);
-		wr16(b + l4 + 6, 1);
+		nv_put16(b + l4 + 2, 0xdead);
+		nv_put16(b + l4 + 4, s->sport);
+		nv_put16(b + l4 + 6, 1);
 	}
 	for (i = 0; i < (size_t)s->payload; i++)
 		b[l4 + hl + i] = rnd8();
@@ -248,16 +227,16 @@ static size_t build_frame(const struct fspec *s, __u8 *b, struct flayout *lo)
 	if (s->ipver == 4) {
 		b[l3] = 0x40 | (20 + s->ip_opts) / 4;
 		b[l3 + 1] = 0x02;			/* ECT(0) */
-		wr16(b + l3 + 2, off - l3);
-		wr16(b + l3 + 4, s->ip_id);
-		wr16(b + l3 + 6, 0x4000);		/* DF */
+		nv_put16(b + l3 + 2, off - l3);
+		nv_put16(b + l3 + 4, s->ip_id);
+		nv_put16(b + l3 + 6, 0x4000);		/* DF */
 		b[l3 + 8] = 64;
 		b[l3 + 9] = s->l4;
-		wr16(b + l3 + 10, 0x5555);
+		nv_put16(b + l3 + 10, 0x5555);
 		memcpy(b + l3 + 12, (__u8[]){192, 0, 2, 2, 192, 0, 2, 1}, 8);
 	} else {
-		wr32(b + l3, 6u << 28 | 0x02u << 20 | 0x54321);
-		wr16(b + l3 + 4, off - l3 - 40);
+		nv_put32(b + l3, 6u << 28 | 0x02u << 20 | 0x54321);
+		nv_put16(b + l3 + 4, off - l3 - 40);
 		b[l3 + 6] = s->ext ? ext_type(0, s->ext) : s->l4;
 		b[l3 + 7] = 64;
 		memcpy(b + l3 + 8, src6, 16);
@@ -282,7 +261,7 @@ static __u32 pseudo_sum(const __u8 *f, int ipver, int proto, size_t l4_len)
 	__u32 s = 0;
 
 	for (i = 0; i < n; i += 2)
-		s += rd16(a + i);
+		s += nv_get16(a + i);
 	return s + proto + (__u32)(l4_len >> 16) + (__u32)(l4_len & 0xffff);
 }
 
@@ -298,7 +277,7 @@ static int l4_csum_ok(const __u8 *f, const struct flayout *lo, int zero_ok)
 	size_t n = lo->end - lo->l4;
 	__u32 seed = lo->proto == 1 ? 0 : pseudo_sum(f, lo->ipver, lo->proto, n);
 
-	if (lo->proto == 17 && rd16(f + lo->l4 + 6) == 0)
+	if (lo->proto == 17 && nv_get16(f + lo->l4 + 6) == 0)
 		return zero_ok;
 	return pkt_csum(f + lo->l4, n, seed) == 0;
 }
@@ -394,7 +373,7 @@ static int verify_segments(const char *name, const __u8 *f, const struct flayout
 	size_t hdr = lo->pay, payload = lo->end - lo->pay, done = 0;
 	int n = expect_nseg(payload, mss), i, bad_len = 0, bad_csum = 0;
 	int bad_seq = 0, bad_hdr = 0, bad_pay = 0, failed = 0;
-	int udp_zero = lo->ipver == 4 && lo->proto == 17 && rd16(f + lo->l4 + 6) == 0;
+	int udp_zero = lo->ipver == 4 && lo->proto == 17 && nv_get16(f + lo->l4 + 6) == 0;
 	__u8 mo[NVGRE_SEG_HDR_MAX], ms[NVGRE_SEG_HDR_MAX];
 
 	failed += !tap_ok(rc == n && col.n == n, "%s: %d segments (returned %d, emitted %d)",
@@ -408,14 +387,14 @@ static int verify_segments(const char *name, const __u8 *f, const struct flayout
 		const __u8 *s = seg_at(i);
 		size_t len = col.len[i], chunk = payload - done < mss ? payload - done : mss;
 		struct flayout sl = *lo;
-		__u16 want_ip = lo->ipver == 4 ? (__u16)(rd16(f + 18) + i) : 0;
+		__u16 want_ip = lo->ipver == 4 ? (__u16)(nv_get16(f + 18) + i) : 0;
 
 		sl.end = hdr + chunk;
 		/* lengths: frame, IP, UDP */
 		if (len != hdr + chunk || len > hdr + mss ||
-		    (lo->ipver == 4 && rd16(s + 16) != len - 14) ||
-		    (lo->ipver == 6 && rd16(s + 18) != len - 54) ||
-		    (lo->proto == 17 && rd16(s + lo->l4 + 4) != len - lo->l4)) {
+		    (lo->ipver == 4 && nv_get16(s + 16) != len - 14) ||
+		    (lo->ipver == 6 && nv_get16(s + 18) != len - 54) ||
+		    (lo->proto == 17 && nv_get16(s + lo->l4 + 4) != len - lo->l4)) {
 			if (bad_len++ < MAX_DIAG)
 				tap_diag("segment %d: length %zu, want %zu (IP/UDP length fields)",
 					 i, len, hdr + chunk);
@@ -424,20 +403,20 @@ static int verify_segments(const char *name, const __u8 *f, const struct flayout
 		}
 		/* checksums */
 		if ((lo->ipver == 4 && !ip4_csum_ok(s)) || !l4_csum_ok(s, &sl, udp_zero) ||
-		    (udp_zero && rd16(s + lo->l4 + 6) != 0)) {
+		    (udp_zero && nv_get16(s + lo->l4 + 6) != 0)) {
 			if (bad_csum++ < MAX_DIAG)
 				tap_diag("segment %d: bad checksum (IP %04x, L4 %04x)", i,
-					 lo->ipver == 4 ? rd16(s + 24) : 0,
-					 rd16(s + lo->l4 + (lo->proto == 6 ? 16 : 6)));
+					 lo->ipver == 4 ? nv_get16(s + 24) : 0,
+					 nv_get16(s + lo->l4 + (lo->proto == 6 ? 16 : 6)));
 		}
 		/* sequence numbers, flags, IPv4 IDs */
-		if ((lo->ipver == 4 && rd16(s + 18) != want_ip) ||
-		    (lo->proto == 6 && (rd32(s + lo->l4 + 4) != rd32(f + lo->l4 + 4) + (__u32)done ||
+		if ((lo->ipver == 4 && nv_get16(s + 18) != want_ip) ||
+		    (lo->proto == 6 && (nv_get32(s + lo->l4 + 4) != nv_get32(f + lo->l4 + 4) + (__u32)done ||
 					s[lo->l4 + 13] != expect_flags(f[lo->l4 + 13], i, n)))) {
 			if (bad_seq++ < MAX_DIAG)
 				tap_diag("segment %d: ID %04x (want %04x) seq %08x flags %02x", i,
-					 lo->ipver == 4 ? rd16(s + 18) : 0, want_ip,
-					 lo->proto == 6 ? rd32(s + lo->l4 + 4) : 0,
+					 lo->ipver == 4 ? nv_get16(s + 18) : 0, want_ip,
+					 lo->proto == 6 ? nv_get32(s + lo->l4 + 4) : 0,
 					 lo->proto == 6 ? s[lo->l4 + 13] : 0);
 		}
 		/* everything else in the headers (options, ext headers) unchanged */
@@ -567,7 +546,7 @@ static void test_id_wrap(void)
 		run_case(proto == 6 ? "ID wrap tcp" : "ID wrap udp", f, len, &lo, 700);
 		ok = col.n == 5;
 		for (i = 0; ok && i < 5; i++)
-			ok = rd16(seg_at(i) + 18) == want[i];
+			ok = nv_get16(seg_at(i) + 18) == want[i];
 		tap_ok(ok, "ID wrap %s: IDs fffe ffff 0000 0001 0002", proto == 6 ? "tcp" : "udp");
 	}
 }
@@ -636,7 +615,7 @@ static void test_refused_flags(void)
 		collect_reset();
 		rc = nvgre_segment(guard_copy(f, len), len, 800, emit_cb, &col);
 		tap_ok(rc == 1 && col.n == 1 && seg_at(0)[lo.l4 + 13] == c[k].flags &&
-		       rd16(seg_at(0) + lo.l4 + 18) == s.urg && l4_csum_ok(seg_at(0), &lo, 0),
+		       nv_get16(seg_at(0) + lo.l4 + 18) == s.urg && l4_csum_ok(seg_at(0), &lo, 0),
 		       "%s with payload == mss: one segment, flags and urgent pointer unchanged",
 		       c[k].name);
 	}
@@ -657,7 +636,7 @@ static void test_udp_zero(void)
 	run_case("udp csum0 v4", f, len, &lo, 1000);
 	ok = col.n == 6;
 	for (i = 0; ok && i < col.n; i++)
-		ok = rd16(seg_at(i) + lo.l4 + 6) == 0;
+		ok = nv_get16(seg_at(i) + lo.l4 + 6) == 0;
 	tap_ok(ok, "UDP checksum 0 over IPv4 stays 0 in all %d segments", col.n);
 
 	/* over IPv6 a checksum is mandatory: a 0 input is computed */
@@ -671,7 +650,7 @@ static void test_udp_zero(void)
 		struct flayout sl = lo;
 
 		sl.end = col.len[i];
-		ok = rd16(seg_at(i) + lo.l4 + 6) != 0 && l4_csum_ok(seg_at(i), &sl, 0);
+		ok = nv_get16(seg_at(i) + lo.l4 + 6) != 0 && l4_csum_ok(seg_at(i), &sl, 0);
 	}
 	tap_ok(ok, "UDP over IPv6 with checksum 0 on input: computed in every segment");
 }
@@ -757,19 +736,19 @@ static void test_invalid(void)
 
 	/* IPv4 fragments: MF, and a non-zero offset */
 	memcpy(t, f, len);
-	wr16(t + 20, 0x2000);
+	nv_put16(t + 20, 0x2000);
 	check_refused("IPv4 MF", t, len, 1000, 1);
-	wr16(t + 20, 0x0010);
+	nv_put16(t + 20, 0x0010);
 	check_refused("IPv4 fragment offset", t, len, 1000, 1);
 
 	/* a VLAN tag, ARP */
 	memcpy(t, f, 12);
-	wr16(t + 12, 0x8100);
-	wr16(t + 14, 100);
+	nv_put16(t + 12, 0x8100);
+	nv_put16(t + 14, 100);
 	memcpy(t + 16, f + 12, len - 12);
 	check_refused("802.1Q tagged", t, len + 4, 1000, 1);
 	memcpy(t, f, len);
-	wr16(t + 12, 0x0806);
+	nv_put16(t + 12, 0x0806);
 	check_refused("ARP EtherType", t, len, 1000, 1);
 
 	/* bad IP version, IHL < 5, total length beyond the frame, doff < 5 */
@@ -780,18 +759,18 @@ static void test_invalid(void)
 	t[14] = 0x44;
 	check_refused("IHL 4", t, len, 1000, 1);
 	memcpy(t, f, len);
-	wr16(t + 16, len - 14 + 1);
+	nv_put16(t + 16, len - 14 + 1);
 	check_refused("IPv4 total length beyond the frame", t, len, 1000, 1);
 	memcpy(t, f, len);
 	t[lo.l4 + 12] = 0x40;
 	check_refused("TCP data offset 4", t, len, 1000, 1);
 	memcpy(t, f, len);
 	t[lo.l4 + 12] = 0xf0;
-	wr16(t + 16, 20 + 40);
+	nv_put16(t + 16, 20 + 40);
 	check_refused("TCP header beyond the IP packet", t, 14 + 60, 1000, 1);
 	memcpy(t, f, len);
 	t[lo.l4 + 12] = 0x80;
-	wr16(t + 16, 20 + 31);
+	nv_put16(t + 16, 20 + 31);
 	check_refused("TCP header 1 byte beyond the IP packet", t, len, 1000, 1);
 
 	/* every truncation of the frame (IPv4 and IPv6 with extension headers) */
@@ -820,13 +799,13 @@ static void test_invalid(void)
 	fspec_init(&s, 4, 17);
 	s.payload = 2000;
 	len = build_frame(&s, f, &lo);
-	wr16(f + lo.l4 + 4, 8 + 1999);
+	nv_put16(f + lo.l4 + 4, 8 + 1999);
 	collect_reset();
 	rc = nvgre_segment(guard_copy(f, len), len, 1000, emit_cb, &col);
 	tap_ok(rc == -EINVAL && !col.n, "UDP length shorter than the IP payload: segment -EINVAL");
-	wr16(f + lo.l4 + 4, 8 + 2001);
+	nv_put16(f + lo.l4 + 4, 8 + 2001);
 	check_refused("UDP length beyond the IP payload", f, len, 1000, 1);
-	wr16(f + lo.l4 + 4, 7);
+	nv_put16(f + lo.l4 + 4, 7);
 	check_refused("UDP length 7", f, len, 1000, 1);
 
 	/* ICMP: checksum completion only */
@@ -867,7 +846,7 @@ static void test_invalid(void)
 	t[54] = 0;		/* hop-by-hop after a dest-opts header */
 	check_refused("IPv6 hop-by-hop not first", t, len, 1000, 1);
 	memcpy(t, f, len);
-	wr16(t + 18, 0);
+	nv_put16(t + 18, 0);
 	check_refused("IPv6 payload length 0 (jumbogram)", t, len, 1000, 1);
 	memcpy(t, f, len);
 	t[lo.l4 - 16] = 59;	/* no next header */
@@ -889,7 +868,7 @@ static void test_invalid(void)
 	t[56 + 514] = 1;
 	t[57 + 514] = 2;
 	t[20] = 60;
-	wr16(t + 18, len - 54 + 520);
+	nv_put16(t + 18, len - 54 + 520);
 	collect_reset();
 	rc = nvgre_segment(guard_copy(t, len + 520), len + 520, 500, emit_cb, &col);
 	tap_ok(rc == -EINVAL && !col.n, "headers above NVGRE_SEG_HDR_MAX: segment -EINVAL (%d)", rc);
@@ -955,9 +934,9 @@ static void test_csum_complete(void)
 					len = inner_of(&ps, want);
 					pb_layout(&ps, len, &lo);
 					memcpy(f, want, len);
-					wr16(f + csum_field(&lo), 0x1357);
+					nv_put16(f + csum_field(&lo), 0x1357);
 					if (v == 4)
-						wr16(f + 24, 0x2468);
+						nv_put16(f + 24, 0x2468);
 					g = guard_copy(f, len);
 					rc = nvgre_csum_complete(g, len);
 					memcpy(f, g, len);
@@ -990,13 +969,13 @@ static void test_csum_udp_zero_result(void)
 		s.payload = 64;
 		len = build_frame(&s, f, &lo);
 		/* make the last payload word cancel the sum: checksum 0 */
-		wr16(f + lo.end - 2, 0);
-		wr16(f + lo.l4 + 6, 0);
+		nv_put16(f + lo.end - 2, 0);
+		nv_put16(f + lo.l4 + 6, 0);
 		c = pkt_csum(f + lo.l4, lo.end - lo.l4,
 			     pseudo_sum(f, v, 17, lo.end - lo.l4));
-		wr16(f + lo.end - 2, c);
-		wr16(f + lo.l4 + 6, 0x1111);
-		tap_ok(nvgre_csum_complete(f, len) == 0 && rd16(f + lo.l4 + 6) == 0xffff &&
+		nv_put16(f + lo.end - 2, c);
+		nv_put16(f + lo.l4 + 6, 0x1111);
+		tap_ok(nvgre_csum_complete(f, len) == 0 && nv_get16(f + lo.l4 + 6) == 0xffff &&
 		       l4_csum_ok(f, &lo, 0),
 		       "IPv%d UDP checksum computing to 0 is sent as 0xffff", v);
 		pcap_write(f, len);
@@ -1006,14 +985,14 @@ static void test_csum_udp_zero_result(void)
 	s.udp_zero = 1;
 	s.payload = 100;
 	len = build_frame(&s, f, &lo);
-	tap_ok(nvgre_csum_complete(f, len) == 0 && rd16(f + lo.l4 + 6) == 0 && ip4_csum_ok(f),
+	tap_ok(nvgre_csum_complete(f, len) == 0 && nv_get16(f + lo.l4 + 6) == 0 && ip4_csum_ok(f),
 	       "IPv4 UDP with checksum field 0: stays 0, IP header checksum filled");
 	pcap_write(f, len);
 	fspec_init(&s, 6, 17);
 	s.udp_zero = 1;
 	s.payload = 100;
 	len = build_frame(&s, f, &lo);
-	tap_ok(nvgre_csum_complete(f, len) == 0 && rd16(f + lo.l4 + 6) != 0 && l4_csum_ok(f, &lo, 0),
+	tap_ok(nvgre_csum_complete(f, len) == 0 && nv_get16(f + lo.l4 + 6) != 0 && l4_csum_ok(f, &lo, 0),
 	       "IPv6 UDP with checksum field 0: computed");
 	pcap_write(f, len);
 
@@ -1021,7 +1000,7 @@ static void test_csum_udp_zero_result(void)
 	fspec_init(&s, 4, 17);
 	s.payload = 100;
 	len = build_frame(&s, f, &lo);
-	wr16(f + lo.l4 + 4, 8 + 90);
+	nv_put16(f + lo.l4 + 4, 8 + 90);
 	lo.end = lo.l4 + 8 + 90;
 	tap_ok(nvgre_csum_complete(f, len) == 0 && ip4_csum_ok(f) && l4_csum_ok(f, &lo, 0),
 	       "IPv4 UDP length 98 in a 108-byte IP payload: checksum over the UDP length");

@@ -41,6 +41,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <nvgre/bytes.h>
 #include "tap.h"
 #include "pktbuild.h"
 #include "testenv.h"
@@ -97,28 +98,6 @@ static const __u8 MAC_OTHER4[6] = {0x02, 0x00, 0x00, 0x44, 0x00, 0x03};
 static const __u8 UND_MAC_OTHER4[6] = {0x02, 0x00, 0x00, 0xee, 0x00, 0x03};
 static __u8 und_mac_local[6], und_mac_remote[6];
 
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void put32(__u8 *p, __u32 v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
-static __u16 get16(const __u8 *p)
-{
-	return (__u16)p[0] << 8 | p[1];
-}
-
-static __u32 get32(const __u8 *p)
-{
-	return (__u32)get16(p) << 16 | get16(p + 2);
-}
-
 /* Binary form of an address literal (4 or 16 bytes). */
 static void addr(const char *s, __u8 *out)
 {
@@ -169,8 +148,8 @@ static size_t spec_frame(const struct pkt_spec *s, __u8 *buf)
 /* IPv4 header checksum of the frame's (20-byte) header, recomputed. */
 static void fix_ip4_csum(__u8 *f)
 {
-	put16(f + 24, 0);
-	put16(f + 24, pkt_csum(f + 14, 20, 0));
+	nv_put16(f + 24, 0);
+	nv_put16(f + 24, pkt_csum(f + 14, 20, 0));
 }
 
 /* ARP from A1's MAC claiming sha/spa; a reply (op 2) answers REMOTE4. */
@@ -179,12 +158,12 @@ static size_t arp_frame(__u8 *b, const __u8 *dmac, const __u8 *sha, const char *
 {
 	memcpy(b, dmac, 6);
 	memcpy(b + 6, T_MAC_VPORT_A1, 6);
-	put16(b + 12, ETH_P_ARP);
-	put16(b + 14, 1);
-	put16(b + 16, ETH_P_IP);
+	nv_put16(b + 12, ETH_P_ARP);
+	nv_put16(b + 14, 1);
+	nv_put16(b + 16, ETH_P_IP);
 	b[18] = 6;
 	b[19] = 4;
-	put16(b + 20, op);
+	nv_put16(b + 20, op);
 	memcpy(b + 22, sha, 6);
 	addr(spa, b + 28);
 	memset(b + 32, 0, 6);
@@ -197,11 +176,11 @@ static size_t arp_frame(__u8 *b, const __u8 *dmac, const __u8 *sha, const char *
 /* ICMPv6 checksum over a frame's IPv6 packet (no extension headers). */
 static __u16 icmp6_csum(const __u8 *f)
 {
-	__u32 len = get16(f + 18), seed = 58 + len;
+	__u32 len = nv_get16(f + 18), seed = 58 + len;
 	int i;
 
 	for (i = 0; i < 32; i += 2)
-		seed += get16(f + 22 + i);
+		seed += nv_get16(f + 22 + i);
 	return pkt_csum(f + 54, len, seed);
 }
 
@@ -227,9 +206,9 @@ static size_t nd_frame(__u8 *b, int type, const char *src, const char *target, i
 	addr(target, tgt);
 	memset(b, 0, 14 + 40 + icmp_len);
 	memcpy(b + 6, T_MAC_VPORT_A1, 6);
-	put16(b + 12, ETH_P_IPV6);
-	put32(b + 14, 6u << 28);
-	put16(b + 18, icmp_len);
+	nv_put16(b + 12, ETH_P_IPV6);
+	nv_put32(b + 14, 6u << 28);
+	nv_put16(b + 18, icmp_len);
 	b[20] = 58;
 	b[21] = 255;
 	addr(src, b + 22);
@@ -238,7 +217,7 @@ static size_t nd_frame(__u8 *b, int type, const char *src, const char *target, i
 	} else {
 		memcpy(b, T_MAC_REMOTE4, 6);
 		addr(T_IP6_REMOTE4, b + 38);
-		put32(b + 58, 0x20000000);	/* Override */
+		nv_put32(b + 58, 0x20000000);	/* Override */
 	}
 	b[54] = type;
 	memcpy(b + 62, tgt, 16);
@@ -247,7 +226,7 @@ static size_t nd_frame(__u8 *b, int type, const char *src, const char *target, i
 		b[79] = 1;
 		memcpy(b + 80, T_MAC_VPORT_A1, 6);
 	}
-	put16(b + 56, icmp6_csum(b));
+	nv_put16(b + 56, icmp6_csum(b));
 	return 14 + 40 + icmp_len;
 }
 
@@ -401,7 +380,7 @@ struct frame_info {
 /* Our own frames only: no IPv4 options, no IPv6 extension headers. */
 static void frame_info(const __u8 *f, struct frame_info *fi)
 {
-	__u16 type = get16(f + 12);
+	__u16 type = nv_get16(f + 12);
 
 	memset(fi, 0, sizeof(*fi));
 	if (type == ETH_P_IP) {
@@ -411,10 +390,10 @@ static void frame_info(const __u8 *f, struct frame_info *fi)
 		snprintf(fi->ttl, sizeof(fi->ttl), "%u", f[22]);
 		ntop(4, f + 26, fi->src);
 		ntop(4, f + 30, fi->dst);
-		fi->udp_zero = fi->l4 == 17 && !get16(f + 40);
+		fi->udp_zero = fi->l4 == 17 && !nv_get16(f + 40);
 	} else if (type == ETH_P_IPV6) {
 		fi->ipver = 6;
-		fi->tos = get16(f + 14) >> 4 & 0xff;
+		fi->tos = nv_get16(f + 14) >> 4 & 0xff;
 		fi->l4 = f[20];
 		snprintf(fi->ttl, sizeof(fi->ttl), "%u", f[21]);
 		ntop(6, f + 22, fi->src);
@@ -473,35 +452,35 @@ static int check_outer_ip4(const __u8 *o, size_t olen, const struct encap_want *
 	__u8 a[4];
 	int ok = 1;
 
-	EXPECT(get16(o + 12) == ETH_P_IP, "outer EtherType %#06x", get16(o + 12));
+	EXPECT(nv_get16(o + 12) == ETH_P_IP, "outer EtherType %#06x", nv_get16(o + 12));
 	EXPECT(o[14] == 0x45, "outer version/IHL %#04x", o[14]);
 	EXPECT(o[15] == tos, "outer TOS %#04x, inner %#04x (W-11)", o[15], tos);
-	EXPECT(get16(o + 16) == olen - 14, "outer total length %u, want %zu", get16(o + 16),
+	EXPECT(nv_get16(o + 16) == olen - 14, "outer total length %u, want %zu", nv_get16(o + 16),
 	       olen - 14);
-	EXPECT(get16(o + 20) == 0x4000, "outer flags/fragment %#06x, want DF only", get16(o + 20));
+	EXPECT(nv_get16(o + 20) == 0x4000, "outer flags/fragment %#06x, want DF only", nv_get16(o + 20));
 	EXPECT(o[22] == w->ttl, "outer TTL %u", o[22]);
 	EXPECT(o[23] == 47, "outer protocol %u", o[23]);
-	EXPECT(pkt_csum(o + 14, 20, 0) == 0, "outer header checksum %#06x wrong", get16(o + 24));
+	EXPECT(pkt_csum(o + 14, 20, 0) == 0, "outer header checksum %#06x wrong", nv_get16(o + 24));
 	addr(w->src, a);
 	EXPECT(!memcmp(o + 26, a, 4), "outer source is not %s", w->src);
 	addr(w->dst, a);
 	EXPECT(!memcmp(o + 30, a, 4), "outer destination is not %s", w->dst);
-	seen->ip_id = get16(o + 18);
+	seen->ip_id = nv_get16(o + 18);
 	return ok;
 }
 
 static int check_outer_ip6(const __u8 *o, size_t olen, const struct encap_want *w, __u8 tos,
 			   struct encap_seen *seen)
 {
-	__u32 vtc = get32(o + 14);
+	__u32 vtc = nv_get32(o + 14);
 	__u8 a[16];
 	int ok = 1;
 
-	EXPECT(get16(o + 12) == ETH_P_IPV6, "outer EtherType %#06x", get16(o + 12));
+	EXPECT(nv_get16(o + 12) == ETH_P_IPV6, "outer EtherType %#06x", nv_get16(o + 12));
 	EXPECT(vtc >> 28 == 6, "outer version %u", vtc >> 28);
 	EXPECT((vtc >> 20 & 0xff) == tos, "outer traffic class %#04x, inner %#04x (W-11)",
 	       vtc >> 20 & 0xff, tos);
-	EXPECT(get16(o + 18) == olen - 54, "outer payload length %u, want %zu", get16(o + 18),
+	EXPECT(nv_get16(o + 18) == olen - 54, "outer payload length %u, want %zu", nv_get16(o + 18),
 	       olen - 54);
 	EXPECT(o[20] == 47, "outer next header %u", o[20]);
 	EXPECT(o[21] == w->ttl, "outer hop limit %u", o[21]);
@@ -533,9 +512,9 @@ static int check_encap(const __u8 *o, size_t olen, const __u8 *in, size_t ilen,
 	EXPECT(!memcmp(o + 6, w->smac, 6), "outer source MAC");
 	ok &= w->ver == 4 ? check_outer_ip4(o, olen, w, fi.tos, seen)
 			  : check_outer_ip6(o, olen, w, fi.tos, seen);
-	EXPECT(get16(gre) == 0x2000, "GRE flags/version %#06x, want 0x2000", get16(gre));
-	EXPECT(get16(gre + 2) == 0x6558, "GRE protocol %#06x, want 0x6558", get16(gre + 2));
-	EXPECT(get32(gre + 4) >> 8 == w->vsid, "GRE key %#010x: VSID not %#x", get32(gre + 4),
+	EXPECT(nv_get16(gre) == 0x2000, "GRE flags/version %#06x, want 0x2000", nv_get16(gre));
+	EXPECT(nv_get16(gre + 2) == 0x6558, "GRE protocol %#06x, want 0x6558", nv_get16(gre + 2));
+	EXPECT(nv_get32(gre + 4) >> 8 == w->vsid, "GRE key %#010x: VSID not %#x", nv_get32(gre + 4),
 	       w->vsid);
 	seen->flowid = gre[7];
 	EXPECT(!memcmp(o + hl, in, ilen), "inner frame changed");
@@ -543,7 +522,6 @@ static int check_encap(const __u8 *o, size_t olen, const __u8 *in, size_t ilen,
 		pkt_hexdump("got", o, olen);
 	return ok;
 }
-
 
 /* ---- what tshark must see ---------------------------------------------- */
 
@@ -595,7 +573,7 @@ static void oracle_encap(const __u8 *o, size_t olen, const char *desc, const __u
 	kv(&k, "eth.src", "%s,%s", mac_str(w->smac, m1), mac_str(in + 6, m2));
 	kv(&k, "gre.flags_and_version", "0x2000");
 	kv(&k, "gre.proto", "0x6558");
-	kv(&k, "gre.key", "%#010x", get32(o + hl - 4));
+	kv(&k, "gre.key", "%#010x", nv_get32(o + hl - 4));
 	kv2(&k, "ip.src", w->ver == 4 ? w->src : NULL, fi.ipver == 4 ? fi.src : NULL);
 	kv2(&k, "ip.dst", w->ver == 4 ? w->dst : NULL, fi.ipver == 4 ? fi.dst : NULL);
 	kv2(&k, "ipv6.src", w->ver == 6 ? w->src : NULL, fi.ipver == 6 ? fi.src : NULL);
@@ -606,7 +584,7 @@ static void oracle_encap(const __u8 *o, size_t olen, const char *desc, const __u
 	kv2(&k, "ipv6.hlim", w->ver == 6 ? ttl : NULL, fi.ipver == 6 ? fi.ttl : NULL);
 	if (w->ver == 4)
 		kv2(&k, "ip.flags.df", "1", fi.ipver != 4 ? NULL :
-		    get16(in + 20) & 0x4000 ? "1" : "0");
+		    nv_get16(in + 20) & 0x4000 ? "1" : "0");
 	l4f = l4_status_field(fi.l4);
 	if (fi.ipver && l4f)
 		kv(&k, l4f, "%s", fi.udp_zero ? "NotPresent" : "Good");
@@ -629,10 +607,10 @@ static int check_arp_reply(const __u8 *o, size_t olen, const __u8 *in, size_t il
 	}
 	EXPECT(!memcmp(o, in + 6, 6), "reply not to the asker's MAC");
 	EXPECT(!memcmp(o + 6, mac, 6), "reply not from the answered MAC");
-	EXPECT(get16(o + 12) == ETH_P_ARP, "EtherType %#06x", get16(o + 12));
-	EXPECT(get16(o + 14) == 1 && get16(o + 16) == ETH_P_IP && o[18] == 6 && o[19] == 4,
+	EXPECT(nv_get16(o + 12) == ETH_P_ARP, "EtherType %#06x", nv_get16(o + 12));
+	EXPECT(nv_get16(o + 14) == 1 && nv_get16(o + 16) == ETH_P_IP && o[18] == 6 && o[19] == 4,
 	       "ARP hardware/protocol type or sizes wrong");
-	EXPECT(get16(o + 20) == 2, "ARP opcode %u, want 2 (reply)", get16(o + 20));
+	EXPECT(nv_get16(o + 20) == 2, "ARP opcode %u, want 2 (reply)", nv_get16(o + 20));
 	EXPECT(!memcmp(o + 22, mac, 6), "sender MAC is not the answered MAC");
 	EXPECT(!memcmp(o + 28, in + 38, 4), "sender IP is not the asked-for IP");
 	EXPECT(!memcmp(o + 32, in + 22, 6), "target MAC is not the asker's");
@@ -666,19 +644,19 @@ static int check_na(const __u8 *o, size_t olen, const __u8 *in, const __u8 *mac,
 	}
 	EXPECT(!memcmp(o, in + 6, 6), "NA not to the soliciting MAC");
 	EXPECT(!memcmp(o + 6, mac, 6), "NA not from the answered MAC");
-	EXPECT(get16(o + 12) == ETH_P_IPV6, "EtherType %#06x", get16(o + 12));
+	EXPECT(nv_get16(o + 12) == ETH_P_IPV6, "EtherType %#06x", nv_get16(o + 12));
 	EXPECT(o[14] >> 4 == 6, "IP version %u", o[14] >> 4);
-	EXPECT(get16(o + 18) == 32 && o[20] == 58, "payload length %u / next header %u",
-	       get16(o + 18), o[20]);
+	EXPECT(nv_get16(o + 18) == 32 && o[20] == 58, "payload length %u / next header %u",
+	       nv_get16(o + 18), o[20]);
 	EXPECT(o[21] == 255, "hop limit %u, want 255", o[21]);
 	EXPECT(!memcmp(o + 22, in + 62, 16), "NA source is not the target address");
 	EXPECT(!memcmp(o + 38, in + 22, 16), "NA destination is not the NS source");
 	EXPECT(o[54] == 136 && o[55] == 0, "ICMPv6 type %u code %u", o[54], o[55]);
-	EXPECT(get32(o + 58) == 0x60000000, "NA flags %#010x, want S and O", get32(o + 58));
+	EXPECT(nv_get32(o + 58) == 0x60000000, "NA flags %#010x, want S and O", nv_get32(o + 58));
 	EXPECT(!memcmp(o + 62, in + 62, 16), "NA target is not the solicited one");
 	EXPECT(o[78] == 2 && o[79] == 1 && !memcmp(o + 80, mac, 6),
 	       "target link-layer option wrong");
-	EXPECT(icmp6_csum(o) == 0, "ICMPv6 checksum %#06x wrong", get16(o + 56));
+	EXPECT(icmp6_csum(o) == 0, "ICMPv6 checksum %#06x wrong", nv_get16(o + 56));
 	if (!ok)
 		pkt_hexdump("got", o, olen);
 	kv(&k, "eth.dst", "%s", mac_str(in + 6, m1));
@@ -711,18 +689,18 @@ static int check_icmp4(const __u8 *o, size_t olen, const __u8 *in, __u16 mtu, co
 		return 0;
 	}
 	EXPECT(!memcmp(o, in + 6, 6) && !memcmp(o + 6, in, 6), "MACs not swapped");
-	EXPECT(get16(o + 12) == ETH_P_IP, "EtherType %#06x", get16(o + 12));
+	EXPECT(nv_get16(o + 12) == ETH_P_IP, "EtherType %#06x", nv_get16(o + 12));
 	EXPECT(o[14] == 0x45, "version/IHL %#04x", o[14]);
-	EXPECT(get16(o + 16) == 20 + 8 + q, "total length %u", get16(o + 16));
-	EXPECT(!(get16(o + 20) & 0x3fff), "error is a fragment");
+	EXPECT(nv_get16(o + 16) == 20 + 8 + q, "total length %u", nv_get16(o + 16));
+	EXPECT(!(nv_get16(o + 20) & 0x3fff), "error is a fragment");
 	EXPECT(o[22] > 1 && o[23] == 1, "TTL %u / protocol %u", o[22], o[23]);
-	EXPECT(pkt_csum(o + 14, 20, 0) == 0, "IP header checksum %#06x wrong", get16(o + 24));
+	EXPECT(pkt_csum(o + 14, 20, 0) == 0, "IP header checksum %#06x wrong", nv_get16(o + 24));
 	EXPECT(!memcmp(o + 26, in + 30, 4), "not sourced from the original destination");
 	EXPECT(!memcmp(o + 30, in + 26, 4), "not sent to the original source");
 	EXPECT(o[34] == 3 && o[35] == 4, "ICMP type %u code %u, want 3/4", o[34], o[35]);
-	EXPECT(pkt_csum(o + 34, 8 + q, 0) == 0, "ICMP checksum %#06x wrong", get16(o + 36));
-	EXPECT(get16(o + 38) == 0, "unused field %#06x", get16(o + 38));
-	EXPECT(get16(o + 40) == mtu, "next-hop MTU %u, want %u", get16(o + 40), mtu);
+	EXPECT(pkt_csum(o + 34, 8 + q, 0) == 0, "ICMP checksum %#06x wrong", nv_get16(o + 36));
+	EXPECT(nv_get16(o + 38) == 0, "unused field %#06x", nv_get16(o + 38));
+	EXPECT(nv_get16(o + 40) == mtu, "next-hop MTU %u, want %u", nv_get16(o + 40), mtu);
 	EXPECT(!memcmp(o + 42, in + 14, q), "quote is not the original header + 8 bytes");
 	if (!ok)
 		pkt_hexdump("got", o, olen);
@@ -750,15 +728,15 @@ static int check_icmp6(const __u8 *o, size_t olen, const __u8 *in, __u32 mtu, co
 		return 0;
 	}
 	EXPECT(!memcmp(o, in + 6, 6) && !memcmp(o + 6, in, 6), "MACs not swapped");
-	EXPECT(get16(o + 12) == ETH_P_IPV6, "EtherType %#06x", get16(o + 12));
+	EXPECT(nv_get16(o + 12) == ETH_P_IPV6, "EtherType %#06x", nv_get16(o + 12));
 	EXPECT(o[14] >> 4 == 6, "IP version %u", o[14] >> 4);
-	EXPECT(get16(o + 18) == 56 && o[20] == 58, "payload length %u / next header %u",
-	       get16(o + 18), o[20]);
+	EXPECT(nv_get16(o + 18) == 56 && o[20] == 58, "payload length %u / next header %u",
+	       nv_get16(o + 18), o[20]);
 	EXPECT(!memcmp(o + 22, in + 38, 16), "not sourced from the original destination");
 	EXPECT(!memcmp(o + 38, in + 22, 16), "not sent to the original source");
 	EXPECT(o[54] == 2 && o[55] == 0, "ICMPv6 type %u code %u, want 2/0", o[54], o[55]);
-	EXPECT(icmp6_csum(o) == 0, "ICMPv6 checksum %#06x wrong", get16(o + 56));
-	EXPECT(get32(o + 58) == mtu, "MTU %u, want %u", get32(o + 58), mtu);
+	EXPECT(icmp6_csum(o) == 0, "ICMPv6 checksum %#06x wrong", nv_get16(o + 56));
+	EXPECT(nv_get32(o + 58) == mtu, "MTU %u, want %u", nv_get32(o + 58), mtu);
 	EXPECT(!memcmp(o + 62, in + 14, 48), "quote is not the original packet's start");
 	if (!ok)
 		pkt_hexdump("got", o, olen);
@@ -1040,14 +1018,14 @@ static void e_mcast6(struct pkt_spec *s)
 static void x_no_df(__u8 *f, size_t len)
 {
 	(void)len;
-	put16(f + 20, 0);
+	nv_put16(f + 20, 0);
 	fix_ip4_csum(f);
 }
 
 static void x_qinq(__u8 *f, size_t len)
 {
 	(void)len;
-	put16(f + 12, 0x88a8);
+	nv_put16(f + 12, 0x88a8);
 }
 
 static size_t spec_with(__u8 *b, int pa, int inner, int l4, void (*edit)(struct pkt_spec *))
@@ -1127,7 +1105,7 @@ static size_t f_other_type(__u8 *b)
 {
 	memcpy(b, T_MAC_REMOTE4, 6);
 	memcpy(b + 6, T_MAC_VPORT_A1, 6);
-	put16(b + 12, 0x88b5);		/* IEEE local experimental */
+	nv_put16(b + 12, 0x88b5);		/* IEEE local experimental */
 	for (int i = 14; i < 60; i++)
 		b[i] = i;
 	return 60;
@@ -1309,7 +1287,7 @@ static int encap_once(int pa, int inner, __u16 sport, int payload, struct encap_
 	 * real stacks do.
 	 */
 	if (inner == 6)
-		put32(in + 14, (get32(in + 14) & 0xfff00000) | sport);
+		nv_put32(in + 14, (nv_get32(in + 14) & 0xfff00000) | sport);
 	if (testenv_run_tx(&env, env.nvt0_ifindex, in, len, out, &olen, &ret) ||
 	    ret != T_TC_REDIRECT)
 		return 0;
@@ -1606,23 +1584,23 @@ static ssize_t raw_wait(int fd, match_fn match, __u8 *buf, int timeout_ms)
 
 static int is_gre(const __u8 *f, size_t n)
 {
-	return n > 54 && ((get16(f + 12) == ETH_P_IP && f[23] == 47) ||
-			  (get16(f + 12) == ETH_P_IPV6 && f[20] == 47));
+	return n > 54 && ((nv_get16(f + 12) == ETH_P_IP && f[23] == 47) ||
+			  (nv_get16(f + 12) == ETH_P_IPV6 && f[20] == 47));
 }
 
 static int is_arp_reply(const __u8 *f, size_t n)
 {
-	return n >= 42 && get16(f + 12) == ETH_P_ARP && get16(f + 20) == 2;
+	return n >= 42 && nv_get16(f + 12) == ETH_P_ARP && nv_get16(f + 20) == 2;
 }
 
 static int is_na(const __u8 *f, size_t n)
 {
-	return n >= 78 && get16(f + 12) == ETH_P_IPV6 && f[20] == 58 && f[54] == 136;
+	return n >= 78 && nv_get16(f + 12) == ETH_P_IPV6 && f[20] == 58 && f[54] == 136;
 }
 
 static int is_icmp_error(const __u8 *f, size_t n)
 {
-	return n >= 42 && get16(f + 12) == ETH_P_IP && f[23] == 1 && f[34] == 3;
+	return n >= 42 && nv_get16(f + 12) == ETH_P_IP && f[23] == 1 && f[34] == 3;
 }
 
 static int is_from_a1(const __u8 *f, size_t n)

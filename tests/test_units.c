@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <nvgre/bytes.h>
 #include <nvgre/parse.h>
 #include <nvgre/csum.h>
 #include <nvgre/rss.h>
@@ -60,24 +61,13 @@ static void rnd_fill(__u8 *p, size_t n)
 		*p++ = rnd();
 }
 
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static __u16 get16(const __u8 *p)
-{
-	return p[0] << 8 | p[1];
-}
-
 /* IPv4 header checksum recomputed after a test edited the header. */
 static void fix_ip4_csum(__u8 *ip)
 {
 	int ihl = (ip[0] & 0xf) * 4;
 
-	put16(ip + 10, 0);
-	put16(ip + 10, pkt_csum(ip, ihl, 0));
+	nv_put16(ip + 10, 0);
+	nv_put16(ip + 10, pkt_csum(ip, ihl, 0));
 }
 
 static void ip_from_str(union nvgre_ip *ip, int ipver, const char *s)
@@ -377,8 +367,8 @@ static size_t rss_input(const struct rss_vec *v, int four, __u8 *in)
 	inet_pton(v->ipver == 4 ? AF_INET : AF_INET6, v->dst, in + alen);
 	if (!four)
 		return 2 * alen;
-	put16(in + 2 * alen, v->sport);
-	put16(in + 2 * alen + 2, v->dport);
+	nv_put16(in + 2 * alen, v->sport);
+	nv_put16(in + 2 * alen + 2, v->dport);
 	return 2 * alen + 4;
 }
 
@@ -777,7 +767,7 @@ static void test_l4_csum(void)
 		/* The UDP length must match the IP length. */
 		spec_combo(&f.s, 4, 6, NV_IPPROTO_UDP);
 		frame_build(&f);
-		put16(f.b + f.len - f.s.payload - 4, 8 + f.s.payload - 2);
+		nv_put16(f.b + f.len - f.s.payload - 4, 8 + f.s.payload - 2);
 		tap_ok(l4_csum_of(f.b, f.len, &pkt) == NVGRE_CSUM_BAD,
 		       "nv_l4_csum udp length shorter than the IP payload: BAD");
 
@@ -989,7 +979,7 @@ static void test_parse_padding(void)
 	       got.outer_end);
 
 	/* Inner frame padded inside the GRE payload: outer length covers it. */
-	put16(f.b + 14 + 2, f.len + 20 - 14);
+	nv_put16(f.b + 14 + 2, f.len + 20 - 14);
 	fix_ip4_csum(f.b + 14);
 	want.outer_end = f.len + 20;
 	ret = parse_n(&got, f.b, f.len + 20, 256);
@@ -1110,7 +1100,7 @@ static void test_gre_variants(void)
 	for (outer = 4; outer <= 6; outer += 2) {
 		spec_combo(&f.s, outer, 4, NV_IPPROTO_TCP);
 		frame_build(&f);
-		put16(f.b + f.inner_off - NVGRE_HLEN, 0x0000);	/* K=0, key bytes kept */
+		nv_put16(f.b + f.inner_off - NVGRE_HLEN, 0x0000);	/* K=0, key bytes kept */
 		check_verdict(outer == 4 ? "W-8 GRE flags 0 before a key, outer IPv4" :
 			      "W-8 GRE flags 0 before a key, outer IPv6",
 			      f.b, f.len, 256, NV_PARSE_PASS, NVGRE_CNT_RX_NOT_NVGRE);
@@ -1152,7 +1142,7 @@ static void test_inner_vlan(void)
 		check_verdict(outer == 4 ? "W-5 inner 802.1Q, outer IPv4" :
 			      "W-5 inner 802.1Q, outer IPv6",
 			      f.b, f.len, 256, NV_PARSE_DROP, NVGRE_DROP_INNER_VLAN);
-		put16(f.b + f.inner_off + 12, NV_ETH_P_8021AD);
+		nv_put16(f.b + f.inner_off + 12, NV_ETH_P_8021AD);
 		check_verdict(outer == 4 ? "W-5 inner 802.1ad, outer IPv4" :
 			      "W-5 inner 802.1ad, outer IPv6",
 			      f.b, f.len, 256, NV_PARSE_DROP, NVGRE_DROP_INNER_VLAN);
@@ -1178,7 +1168,7 @@ static void test_outer_pass(void)
 	spec_combo(&f.s, 4, 6, NV_IPPROTO_UDP);
 	f.s.outer_vlans = 2;
 	frame_build(&f);
-	put16(f.b + 12, NV_ETH_P_8021AD);	/* QinQ: 802.1ad outside 802.1Q */
+	nv_put16(f.b + 12, NV_ETH_P_8021AD);	/* QinQ: 802.1ad outside 802.1Q */
 	{
 		struct nvgre_pkt got;
 		int ret = parse_n(&got, f.b, f.len, 256);
@@ -1194,7 +1184,7 @@ static void test_outer_pass(void)
 		      NV_PARSE_PASS, NVGRE_CNT_RX_OUTER_FRAGMENT);
 	f.s.outer_frag = 0;
 	frame_build(&f);
-	put16(f.b + 14 + 6, 0x0001);		/* last fragment, offset 8 */
+	nv_put16(f.b + 14 + 6, 0x0001);		/* last fragment, offset 8 */
 	fix_ip4_csum(f.b + 14);
 	check_verdict("W-8 outer IPv4 last fragment (offset 8): host reassembles", f.b, f.len,
 		      256, NV_PARSE_PASS, NVGRE_CNT_RX_OUTER_FRAGMENT);
@@ -1221,11 +1211,11 @@ static void test_outer_pass(void)
 	check_verdict("outer IPv4 IHL 4", f.b, f.len, 256, NV_PARSE_PASS,
 		      NVGRE_CNT_RX_NOT_NVGRE);
 	f.b[14] = 0x45;
-	put16(f.b + 16, 19);
+	nv_put16(f.b + 16, 19);
 	check_verdict("outer IPv4 total length < IHL", f.b, f.len, 256, NV_PARSE_PASS,
 		      NVGRE_CNT_RX_NOT_NVGRE);
-	put16(f.b + 16, f.len - 14);
-	put16(f.b + 12, NV_ETH_P_ARP);
+	nv_put16(f.b + 16, f.len - 14);
+	nv_put16(f.b + 12, NV_ETH_P_ARP);
 	check_verdict("outer EtherType ARP", f.b, f.len, 256, NV_PARSE_PASS,
 		      NVGRE_CNT_RX_NOT_NVGRE);
 
@@ -1256,16 +1246,16 @@ static void test_inner_drop(void)
 	check_verdict("inner IPv4 IHL 4", f.b, f.len, 256, NV_PARSE_DROP,
 		      NVGRE_DROP_BAD_INNER_IP);
 	ip[0] = 0x45;
-	put16(ip + 2, 19);
+	nv_put16(ip + 2, 19);
 	check_verdict("inner IPv4 total length < IHL", f.b, f.len, 256, NV_PARSE_DROP,
 		      NVGRE_DROP_BAD_INNER_IP);
-	put16(ip + 2, f.b + f.len - ip + 1);
+	nv_put16(ip + 2, f.b + f.len - ip + 1);
 	check_verdict("inner IPv4 one byte longer than the outer packet", f.b, f.len, 256,
 		      NV_PARSE_DROP, NVGRE_DROP_TRUNCATED);
-	put16(ip + 2, 20 + 10);
+	nv_put16(ip + 2, 20 + 10);
 	check_verdict("inner IPv4 ends inside the TCP header", f.b, f.len, 256,
 		      NV_PARSE_DROP, NVGRE_DROP_TRUNCATED);
-	put16(ip + 2, f.b + f.len - ip);
+	nv_put16(ip + 2, f.b + f.len - ip);
 	ip[20 + 12] = 0x40;
 	check_verdict("inner TCP data offset 4", f.b, f.len, 256, NV_PARSE_DROP,
 		      NVGRE_DROP_BAD_INNER_IP);
@@ -1273,7 +1263,7 @@ static void test_inner_drop(void)
 	spec_combo(&f.s, 6, 4, NV_IPPROTO_UDP);
 	frame_build(&f);
 	ip = f.b + f.inner_off + 14;
-	put16(ip + 2, 20 + 4);
+	nv_put16(ip + 2, 20 + 4);
 	check_verdict("inner IPv4 ends inside the UDP header", f.b, f.len, 256,
 		      NV_PARSE_DROP, NVGRE_DROP_TRUNCATED);
 
@@ -1284,7 +1274,7 @@ static void test_inner_drop(void)
 	check_verdict("inner IPv6 EtherType with version 4", f.b, f.len, 256,
 		      NV_PARSE_DROP, NVGRE_DROP_BAD_INNER_IP);
 	ip[0] = 0x60;
-	put16(ip + 4, get16(ip + 4) + 1);
+	nv_put16(ip + 4, nv_get16(ip + 4) + 1);
 	check_verdict("inner IPv6 payload one byte longer than the outer packet", f.b, f.len,
 		      256, NV_PARSE_DROP, NVGRE_DROP_TRUNCATED);
 
@@ -1336,7 +1326,7 @@ static void test_parse_edges(void)
 	memmove(f.b + 62 + 448, f.b + 62, f.len - 62);
 	memset(f.b + 62, 0, 448);		/* Pad1 options */
 	f.b[54 + 1] = 56;			/* (56 + 1) * 8 = 456 bytes */
-	put16(f.b + 18, get16(f.b + 18) + 448);
+	nv_put16(f.b + 18, nv_get16(f.b + 18) + 448);
 	f.len += 448;
 	ret = parse_n(&got, f.b, f.len, 512);
 	tap_ok(ret == NV_PARSE_NVGRE && got.gre_off == 510 && !got.inner_l3_off &&
@@ -1351,7 +1341,7 @@ static void test_parse_edges(void)
 	memmove(f.b + 510 + 8, f.b + 510, f.len - 510);
 	memset(f.b + 510, 0, 8);
 	f.b[54 + 1] = 57;
-	put16(f.b + 18, get16(f.b + 18) + 8);
+	nv_put16(f.b + 18, nv_get16(f.b + 18) + 8);
 	f.len += 8;
 	check_verdict("GRE at offset 518 (> 512): host's, parse limit", f.b, f.len, 512,
 		      NV_PARSE_PASS, NVGRE_CNT_RX_PARSE_LIMIT);
@@ -1366,11 +1356,11 @@ static void fix_outer_len(__u8 *b, size_t n, const struct nvgre_pkt *full)
 
 	if (full->outer_ipver == 4) {
 		if (n >= l3 + 4)
-			put16(b + l3 + 2, n - l3);
+			nv_put16(b + l3 + 2, n - l3);
 		if (n >= l3 + full->outer_ihl)
 			fix_ip4_csum(b + l3);
 	} else if (n >= l3 + 40) {
-		put16(b + l3 + 4, n - l3 - 40);
+		nv_put16(b + l3 + 4, n - l3 - 40);
 	}
 }
 

@@ -51,29 +51,8 @@ static struct testenv env;
 
 /* ---- counters ---------------------------------------------------------- */
 
-struct snap {
-	__u64 drops[NVGRE_DROP_MAX];
-	__u64 cnt[NVGRE_CNT_MAX];
-	struct nvgre_vsid_stats vs;
-	struct nvgre_vport_stats vp[T_ID_D1 + 1];
-};
-
-static void snap_take(struct snap *sn, __u32 vsid)
-{
-	int i;
-
-	memset(sn, 0, sizeof(*sn));
-	for (i = 0; i < NVGRE_DROP_MAX; i++)
-		sn->drops[i] = nvgre_dp_drops(&env.dp, i);
-	for (i = 0; i < NVGRE_CNT_MAX; i++)
-		sn->cnt[i] = nvgre_dp_counter(&env.dp, i);
-	nvgre_dp_vsid_stats(&env.dp, vsid, &sn->vs);
-	for (i = 1; i <= T_ID_D1; i++)
-		nvgre_dp_vport_stats(&env.dp, i, &sn->vp[i]);
-}
-
 /* Exactly the expected drop reason moved, by one; no other. */
-static int drops_as_expected(const struct snap *a, const struct snap *b, int drop)
+static int drops_as_expected(const struct testenv_snap *a, const struct testenv_snap *b, int drop)
 {
 	int i, ok = 1;
 
@@ -123,17 +102,17 @@ static void run_hook(const struct rx_case *c, const char *combo, int hook,
 {
 	__u8 in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
 	size_t len, inner, olen, wlen = 0, winner;
-	struct snap a, b;
+	struct testenv_snap a, b;
 	__u32 ret = 0xdead;
 	int err, ok, vp, want_ok;
 	const char *hn = hook == HOOK_TC ? "tc" : "xdp";
 
 	len = pkt_build(s, in, sizeof(in), &inner);
 	apply_config(c);
-	snap_take(&a, s->vsid);
+	testenv_snap(&env, &a, s->vsid);
 	err = hook == HOOK_TC ? testenv_run_tc(&env, in, len, out, &olen, &ret)
 			      : testenv_run_xdp(&env, in, len, out, &olen, &ret, NULL);
-	snap_take(&b, s->vsid);
+	testenv_snap(&env, &b, s->vsid);
 
 	ok = !err;
 	if (err)

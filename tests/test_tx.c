@@ -232,27 +232,6 @@ static size_t nd_frame(__u8 *b, int type, const char *src, const char *target, i
 
 /* ---- counters ---------------------------------------------------------- */
 
-struct snap {
-	__u64 drops[NVGRE_DROP_MAX];
-	__u64 cnt[NVGRE_CNT_MAX];
-	struct nvgre_vsid_stats vs;
-	struct nvgre_vport_stats vp[T_ID_D1 + 1];
-};
-
-static void snap_take(struct snap *sn)
-{
-	int i;
-
-	memset(sn, 0, sizeof(*sn));
-	for (i = 0; i < NVGRE_DROP_MAX; i++)
-		sn->drops[i] = nvgre_dp_drops(&env.dp, i);
-	for (i = 0; i < NVGRE_CNT_MAX; i++)
-		sn->cnt[i] = nvgre_dp_counter(&env.dp, i);
-	nvgre_dp_vsid_stats(&env.dp, T_VSID_A, &sn->vs);
-	for (i = 1; i <= T_ID_D1; i++)
-		nvgre_dp_vport_stats(&env.dp, i, &sn->vp[i]);
-}
-
 static int delta_is(const char *what, __u64 a, __u64 b, __u64 want)
 {
 	if (b - a == want)
@@ -274,8 +253,8 @@ static const char *const cnt_names[NVGRE_CNT_MAX] = {
  * the VSID's tx_drops), global counters, the VSID's tx stats (which mirror
  * the global ones: one VSID is involved) and the vports' stats.
  */
-static int counters_as_expected(const struct tx_case *c, const struct snap *a,
-				const struct snap *b, size_t len)
+static int counters_as_expected(const struct tx_case *c, const struct testenv_snap *a,
+				const struct testenv_snap *b, size_t len)
 {
 	int vport = c->port != PORT_NOT_VPORT, sender = c->port == PORT_A2 ? T_ID_A2 : T_ID_A1;
 	const __u64 *n = c->cnt;
@@ -896,7 +875,7 @@ static const char *mode_name(int modes)
 static void run_case(const struct tx_case *c, int pa, int inner, int l4)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	struct snap a, b;
+	struct testenv_snap a, b;
 	struct pkt_spec s;
 	char name[200];
 	int err, ok;
@@ -927,9 +906,9 @@ static void run_case(const struct tx_case *c, int pa, int inner, int l4)
 	set_config(c->cfg_flags, c->no_pa == NO_PA_OUTER ? r->pa : c->no_pa);
 	set_und_mtu(c->und_mtu ? c->und_mtu : 1500);
 	icmp_rl_reset();
-	snap_take(&a);
+	testenv_snap(&env, &a, T_VSID_A);
 	err = testenv_run_tx(&env, port_ifindex(c->port), r->in, r->len, r->out, &r->olen, &r->ret);
-	snap_take(&b);
+	testenv_snap(&env, &b, T_VSID_A);
 
 	ok = !err;
 	if (err)
@@ -1746,7 +1725,7 @@ static void test_replication_wire(void)
 	union nvgre_ip pa;
 	struct encap_seen seen;
 	struct encap_want ew;
-	struct snap a, b;
+	struct testenv_snap a, b;
 	struct wire w;
 	ssize_t n[2];
 	size_t len, olen;
@@ -1762,10 +1741,10 @@ static void test_replication_wire(void)
 	len = f_arp_unknown(in);
 	raw_drain(w.und1);
 	raw_drain(w.vpa2p);
-	snap_take(&a);
+	testenv_snap(&env, &a, T_VSID_A);
 	ok = !testenv_run_tx(&env, env.nvt0_ifindex, in, len, out, &olen, &ret) &&
 	     ret == T_TC_SHOT;
-	snap_take(&b);
+	testenv_snap(&env, &b, T_VSID_A);
 	tap_ok(ok && counters_as_expected(&c, &a, &b, len),
 	       "broadcast to 3 remote PAs: verdict %u, copies counted", ret);
 	ew = want_encap(4, T_PA_OTHER4);

@@ -210,3 +210,17 @@ int testenv_run_tx(struct testenv *env, int ifindex, const void *in, size_t len,
 {
 	return run_tc(env->dp.tc_tx_fd, ifindex, in, len, out, out_len, retval, 0, env->tx_gso_size);
 }
+
+void testenv_snap(struct testenv *env, struct testenv_snap *sn, __u32 vsid)
+{
+	int i;
+
+	memset(sn, 0, sizeof(*sn));
+	for (i = 0; i < NVGRE_DROP_MAX; i++)
+		sn->drops[i] = nvgre_dp_drops(&env->dp, i);
+	for (i = 0; i < NVGRE_CNT_MAX; i++)
+		sn->cnt[i] = nvgre_dp_counter(&env->dp, i);
+	nvgre_dp_vsid_stats(&env->dp, vsid, &sn->vs);
+	for (i = 1; i <= T_ID_D1; i++)
+		nvgre_dp_vport_stats(&env->dp, i, &sn->vp[i]);
+}

@@ -63,6 +63,16 @@ struct testenv {
 	__u16 tx_gso_size;
 };
 
+/* Every counter a test compares before and after one run. */
+struct testenv_snap {
+	__u64 drops[NVGRE_DROP_MAX];
+	__u64 cnt[NVGRE_CNT_MAX];
+	struct nvgre_vsid_stats vs;			/* of the VSID given */
+	struct nvgre_vport_stats vp[T_ID_D1 + 1];
+};
+
+void testenv_snap(struct testenv *env, struct testenv_snap *sn, __u32 vsid);
+
 /* Enter a private netns, create veth nvt0/nvt1, load and configure. */
 int testenv_init(struct testenv *env);
 void testenv_fini(struct testenv *env);

@@ -11,7 +11,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
               -Iinclude -I$(BUILD)
 LIBS       := $(shell pkg-config --libs libbpf libxdp 2>/dev/null || echo -lbpf -lxdp -lelf -lz)
 
-BPF_PROGS  := nvgre_rx nvgre_xdp nvgre_tx probe_adj_room
+BPF_PROGS  := nvgre_rx nvgre_xdp nvgre_tx nvgre_xdp_vport probe_adj_room
 BPF_OBJS   := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
@@ -19,27 +19,40 @@ BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 LIB_SRCS   := loader/datapath.c loader/probe.c loader/segment.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
               loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
-              loader/vport_offload.c loader/xdp.c
+              loader/vport_offload.c loader/xdp.c loader/rtnl.c \
+              loader/vmq_dev.c loader/vmq_open.c
 DAEMON_OBJS := $(DAEMON_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 DAEMON_LIBS := $(shell pkg-config --libs inih json-c libsystemd 2>/dev/null || echo -linih -ljson-c -lsystemd)
-BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl
+BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl $(BUILD)/nvgre-vmq
 LIB_OBJS   := $(LIB_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 LIB        := $(BUILD)/libnvgre.a
+# libnvgre-vmq: the consumer library of xsk vports (include/nvgre/vmq.h),
+# self-contained so an external VM backend links just this.
+VMQ_LIB    := $(BUILD)/libnvgre-vmq.a
+VMQ_LIB_OBJS := $(BUILD)/loader/vmq.o $(BUILD)/loader/segment.o
+VMQ_LIBS   := $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -lelf -lz -ljson-c)
+VMQ_TOOL_OBJS := $(BUILD)/loader/nvgre_vmq.o $(BUILD)/loader/vmq_tap.o $(BUILD)/loader/vmq_pcap.o
 
 TEST_BINS  := $(BUILD)/tests/test_rx $(BUILD)/tests/test_units $(BUILD)/tests/test_oracle \
-              $(BUILD)/tests/test_tx $(BUILD)/tests/test_segment
+              $(BUILD)/tests/test_tx $(BUILD)/tests/test_segment $(BUILD)/tests/test_vmq_tool
 FUZZ_BIN   := $(BUILD)/tests/fuzz_parse
 
 .PHONY: all deps check demo bench clean fuzz
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
-all: $(SKELS) $(LIB) $(BINS) $(TEST_BINS)
+all: $(SKELS) $(LIB) $(VMQ_LIB) $(BINS) $(TEST_BINS)
 
 $(BUILD)/nvgred: $(DAEMON_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LIBS) $(DAEMON_LIBS) -o $@
 
 $(BUILD)/nvgrectl: $(BUILD)/loader/nvgrectl.o
 	$(CC) $(CFLAGS) $^ $(DAEMON_LIBS) -o $@
+
+$(VMQ_LIB): $(VMQ_LIB_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/nvgre-vmq: $(VMQ_TOOL_OBJS) $(VMQ_LIB)
+	$(CC) $(CFLAGS) $^ $(VMQ_LIBS) -o $@
 
 deps:
 	@./tests/deps.sh
@@ -69,6 +82,11 @@ $(BUILD)/tests/%.o: tests/%.c $(SKELS) $(wildcard tests/*.h loader/*.h include/n
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TEST_COMMON) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+# the tool's pure parts (virtio_net_hdr translation, pcap), without a kernel
+$(BUILD)/tests/test_vmq_tool: $(BUILD)/tests/test_vmq_tool.o $(BUILD)/loader/vmq_tap.o \
+		$(BUILD)/loader/vmq_pcap.o $(BUILD)/loader/segment.o
+	$(CC) $(CFLAGS) $^ -o $@
 
 # libFuzzer target on the user-space build of the parser (needs clang).
 $(FUZZ_BIN): tests/fuzz_parse.c $(wildcard include/nvgre/*.h)
@@ -107,7 +125,7 @@ CONFDIR    := /etc/nvgre
 # StateDirectory= makes it too); make uninstall leaves it and the state.
 STATEDIR   := /var/lib/nvgre
 INSTALL    ?= install
-MAN8       := man/nvgred.8 man/nvgrectl.8
+MAN8       := man/nvgred.8 man/nvgrectl.8 man/nvgre-vmq.8
 MAN5       := man/nvgred.conf.5
 # make uninstall first runs nvgred --teardown (DESIGN).  A staged uninstall
 # (DESTDIR set) leaves the running system alone unless TEARDOWN says what to
@@ -123,6 +141,7 @@ install: $(BINS)
 	$(INSTALL) -d -m 0700 $(DESTDIR)$(STATEDIR)
 	$(INSTALL) -m 0755 $(BUILD)/nvgred $(DESTDIR)$(SBINDIR)/nvgred
 	$(INSTALL) -m 0755 $(BUILD)/nvgrectl $(DESTDIR)$(BINDIR)/nvgrectl
+	$(INSTALL) -m 0755 $(BUILD)/nvgre-vmq $(DESTDIR)$(BINDIR)/nvgre-vmq
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' configs/nvgred.service >$(BUILD)/nvgred.service
 	$(INSTALL) -m 0644 $(BUILD)/nvgred.service $(DESTDIR)$(UNITDIR)/nvgred.service
 	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
@@ -143,7 +162,7 @@ uninstall:
 	@$(if $(strip $(TEARDOWN)),echo "$(TEARDOWN)"; \
 		$(TEARDOWN) || echo "uninstall: teardown failed (status $$?; nothing set up?): removing the files anyway" >&2, \
 		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)")
-	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl \
+	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl $(DESTDIR)$(BINDIR)/nvgre-vmq \
 		$(DESTDIR)$(UNITDIR)/nvgred.service \
 		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/nvgrectl

@@ -7,6 +7,13 @@
 
 #define TC_ACT_OK	0
 #define TC_ACT_SHOT	2
+/*
+ * Delivered elsewhere (a software channel): the skb is consumed, not
+ * dropped (cls_bpf: consume_skb, no drop statistics).  TCX knows no such
+ * verdict (it would run the next program): the programs are attached
+ * with cls_bpf.
+ */
+#define TC_ACT_STOLEN	4
 
 static __always_inline struct nvgre_config *dp_config(void)
 {

@@ -5,12 +5,17 @@
 
 #include "maps.bpf.h"
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_n(__u32 idx, __u64 n)
 {
 	__u64 *c = bpf_map_lookup_elem(&nv_counters, &idx);
 
 	if (c)
-		*c += 1;
+		*c += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_n(idx, 1);
 }
 
 static __always_inline void count_drop(struct nvgre_vsid_stats *vs, __u32 reason)
@@ -40,9 +45,9 @@ static __always_inline void emit_drop(__u32 cfg_flags, __u32 kind, __u32 reason,
 	bpf_ringbuf_output(&nv_events, &ev, sizeof(ev), 0);
 }
 
-static __always_inline void count_vport_rx(const struct nvgre_vport *vp, __u64 bytes)
+/* A frame delivered to vport id (nvgre_vport.id). */
+static __always_inline void count_vport_rx(__u32 id, __u64 bytes)
 {
-	__u32 id = vp->id;
 	struct nvgre_vport_stats *s = bpf_map_lookup_elem(&nv_vport_stats, &id);
 
 	if (s) {

@@ -137,6 +137,59 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nv_xsks SEC(".maps");
 
+/*
+ * xsk vports with an open queue set: vport id -> the host end of its veth.
+ * Not pinned: no lease outlives nvgred, and libbpf 1.1 cannot reuse a
+ * pinned devmap (the kernel adds BPF_F_RDONLY_PROG to its flags).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} nv_vport_devs SEC(".maps");
+
+/* The consumer end of an xsk vport's veth (ifindex) -> vport id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_xsk_devs SEC(".maps");
+
+/* VMQ-4 software channels: a ring buffer per xsk vport, by vport id (maps.h). */
+struct nv_sw_channel {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NVGRE_SW_CHANNEL_SIZE);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, NVGRE_MAX_VPORTS);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct nv_sw_channel);	/* last: a flexible array */
+} nv_sw_channels SEC(".maps");
+
+/* A software channel record being built: bpf_ringbuf_output needs it whole. */
+struct nvgre_sw_rec {
+	struct nvgre_sw_hdr hdr;
+	__u8 frame[NVGRE_SW_MAX_FRAME];
+};
+
+/*
+ * One record per CPU, indexed by bpf_get_smp_processor_id(): too big for a
+ * per-CPU array (32 KB values at most).  libnvgre sets max_entries to the
+ * number of possible CPUs.  Not pinned: soft state.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nvgre_sw_rec);
+} nv_sw_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NVGRE_DROP_SLOTS);

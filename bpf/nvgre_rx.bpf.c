@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * NVGRE receive on the underlay's TC ingress: decapsulates for netdev
- * vports keeping GSO and checksum state.  The XDP program (nvgre_xdp.bpf.c,
- * attached through libxdp only when needed) steers frames for AF_XDP vports
- * and leaves the rest to this one; both share rx_classify.bpf.h.
+ * vports keeping GSO and checksum state, and for xsk vports whose frames
+ * XDP left to it (VMQ-4: their software channel).  The XDP program
+ * (nvgre_xdp.bpf.c, attached through libxdp only when needed) steers frames
+ * for AF_XDP vports and leaves the rest to this one; both share
+ * rx_classify.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
 #include "rx_classify.bpf.h"
-
+#include "sw_channel.bpf.h"
 
 /* Set by the loader from a probe: 0 where this kernel lacks the flag. */
 const volatile __u64 adj_room_decap_l3_ipv4 = 0;
 const volatile __u64 adj_room_decap_l3_ipv6 = 0;
-
-extern void *bpf_cast_to_kern_ctx(void *) __ksym;
 
 #define NV_PULL_MAX	(NVGRE_MAX_HEADER_SUPPORTED + 64)
 #define NV_CSUM_PULL_MAX (NV_CSUM_CHUNK * NV_CSUM_MAX_CHUNKS + NV_PULL_MAX)
@@ -45,12 +44,11 @@ __noinline int tc_csum(struct __sk_buff *skb, const struct nvgre_pkt *pkt, int l
 /* CSUM-RX-5: what the skb says about its inner L4 checksum. */
 static __always_inline enum rx_l4_mode tc_l4_mode(struct __sk_buff *skb)
 {
-	struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
-	__u8 ip_summed = BPF_CORE_READ_BITFIELD(kskb, ip_summed);
+	__u8 ip_summed = kskb_ip_summed(skb);
 
-	if (ip_summed == 3 /* CHECKSUM_PARTIAL */)
+	if (ip_summed == NV_CHECKSUM_PARTIAL)
 		return RX_L4_PARTIAL;
-	if (ip_summed == 1 /* CHECKSUM_UNNECESSARY */)
+	if (ip_summed == NV_CHECKSUM_UNNECESSARY)
 		return RX_L4_TRUSTED;
 	if (skb->gso_segs > 1 || skb->len > NV_CSUM_PULL_MAX)
 		return RX_L4_SKIP;
@@ -106,25 +104,81 @@ static __always_inline int tc_decap(struct __sk_buff *skb, struct rx_state *st)
 	return 0;
 }
 
+/*
+ * The decapsulated frame of pkt, with meta, into xsk vport id's software
+ * channel (VMQ-4); a failure is counted as rx_drop would.  Global:
+ * verified once for every caller.  Returns 1 if delivered.
+ */
+__noinline int tc_sw_deliver(struct __sk_buff *skb, __u32 id, const struct nvgre_xdp_meta *meta,
+			     const struct nvgre_pkt *pkt)
+{
+	struct nvgre_config *cfg = dp_config();
+	__u32 reason, vsid;
+
+	if (!meta || !pkt)
+		return 0;
+	reason = sw_channel_deliver(skb, id, meta);
+	if (reason == NVGRE_DROP_NONE)
+		return 1;
+	vsid = nvgre_key_vsid(pkt->key);
+	rx_count_drop(bpf_map_lookup_elem(&nv_vsid_stats, &vsid), cfg ? cfg->flags : 0, pkt,
+		      reason);
+	return 0;
+}
+
+/* Unicast to an xsk vport through its software channel. */
+static __always_inline int tc_deliver_sw(struct __sk_buff *skb, struct rx_state *st)
+{
+	struct nvgre_xdp_meta meta;
+
+	rx_fill_meta(&meta, st, rx_vport_queue(st, st->vport));
+	if (!tc_sw_deliver(skb, st->vport->id, &meta, &st->pkt))
+		return TC_ACT_SHOT;
+	if (st->vstats)
+		st->vstats->rx_delivered += 1;
+	return TC_ACT_STOLEN;
+}
+
+/*
+ * A broadcast copy to entry to of the VSID's local vports: a clone for a
+ * netdev vport, the software channel of an xsk one.  Returns 1 if made.
+ */
+static __always_inline int tc_copy_local(struct __sk_buff *skb, struct rx_state *st,
+					 const struct nvgre_xdp_meta *meta, __u32 to)
+{
+	if (to & NVGRE_LOCAL_XSK)
+		return tc_sw_deliver(skb, to & ~NVGRE_LOCAL_XSK, meta, &st->pkt);
+	return !bpf_clone_redirect(skb, to, 0);
+}
+
+/* W-9 on receive: a copy to every local vport; the last one gets the skb itself. */
 static __always_inline int tc_deliver_mcast(struct __sk_buff *skb, struct rx_state *st)
 {
 	struct nvgre_vsid *vs = st->vsid;
-	__u32 n = vs->n_local, last = 0;
-	int i;
+	struct nvgre_xdp_meta meta;
+	__u32 n = vs->n_local, last, made = 0;
+	int i, ret;
 
 	if (n > NVGRE_MAX_LOCAL_VPORTS)
 		n = NVGRE_MAX_LOCAL_VPORTS;
+	rx_fill_meta(&meta, st, 0);	/* xsk vports: the default queue (VMQ-4) */
 	for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
 		if (i >= n - 1)
 			break;
-		if (bpf_clone_redirect(skb, vs->local_ifindex[i], 0) == 0)
-			count(NVGRE_CNT_RX_BCAST_COPIES);
+		made += tc_copy_local(skb, st, &meta, vs->local_ifindex[i]);
 	}
 	last = vs->local_ifindex[(n - 1) & (NVGRE_MAX_LOCAL_VPORTS - 1)];
-	count(NVGRE_CNT_RX_BCAST_COPIES);
-	if (st->vstats)
+	if (last & NVGRE_LOCAL_XSK) {
+		ret = tc_copy_local(skb, st, &meta, last) ? TC_ACT_STOLEN : TC_ACT_SHOT;
+		made += ret == TC_ACT_STOLEN;
+	} else {
+		ret = bpf_redirect(last, 0);
+		made++;
+	}
+	count_n(NVGRE_CNT_RX_BCAST_COPIES, made);
+	if (made && st->vstats)
 		st->vstats->rx_delivered += 1;
-	return bpf_redirect(last, 0);
+	return ret;
 }
 
 SEC("tc")
@@ -154,9 +208,6 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (verdict == RX_DROP)
 		return TC_ACT_SHOT;
-	if (verdict == RX_UNICAST && st.vport->kind != NVGRE_VPORT_NETDEV)
-		/* VMQ-4 software channel for xsk vports: not served yet. */
-		return rx_drop(&st, NVGRE_DROP_SW_CHANNEL), TC_ACT_SHOT;
 	if (verdict == RX_MCAST && !st.vsid->n_local)
 		return rx_drop(&st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
 
@@ -196,9 +247,12 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 
 	if (verdict == RX_MCAST)
 		return tc_deliver_mcast(skb, &st);
+	/* xsk vports: whatever XDP did not steer (vmq or nvgre off, no socket) */
+	if (st.vport->kind == NVGRE_VPORT_XSK)
+		return tc_deliver_sw(skb, &st);
 
 	count(NVGRE_CNT_RX_TC_DELIVERED);
-	count_vport_rx(st.vport, skb->len);
+	count_vport_rx(st.vport->id, skb->len);
 	if (st.vstats)
 		st.vstats->rx_delivered += 1;
 	return bpf_redirect(st.vport->ifindex, 0);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * NVGRE transmit: TC ingress on the host side of each netdev vport, i.e.
- * every frame a tenant sends.  Anti-spoofing, then ARP/ND proxy, local
+ * NVGRE transmit: TC ingress on the host side of each vport (a netdev
+ * vport's veth/tap, the veth an xsk vport's consumer transmits into),
+ * i.e. every frame a tenant sends.  Anti-spoofing, then ARP/ND proxy, local
  * delivery, head-end replication or encapsulation towards the provider
  * address of the lookup record (SPEC W-*, CSUM-TX-*, LSO-4).
  */
@@ -60,7 +61,7 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 #define NV_MARK_REPLICA_V6	0x4e560006
 
 /*
- * W-9: a copy to every other local netdev vport of the VSID, then one
+ * W-9: a copy to every other local vport of the VSID, then one
  * NVGRE copy per remote PA.  One pass serves one outer family: it
  * encapsulates once, clones, and retargets the outer destination (and
  * MACs) in place for each further PA.  PAs of the other family (W-6:
@@ -70,7 +71,7 @@ static __always_inline int tx_send_encap(struct __sk_buff *skb, struct tx_state 
 static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *st)
 {
 	struct nvgre_vsid *vs = st->vsid;
-	__u32 mark = skb->mark, n, i;
+	__u32 mark = skb->mark, self, n, i;
 	const union nvgre_ip *list;
 	int v4, ret;
 
@@ -78,12 +79,13 @@ static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *
 		skb->mark = 0;
 		v4 = mark == NV_MARK_REPLICA_V4;
 	} else {
+		self = tx_local_self(skb, st);
 		for (i = 0; i < NVGRE_MAX_LOCAL_VPORTS; i++) {
 			if (i >= vs->n_local)
 				break;
-			if (vs->local_ifindex[i] == skb->ifindex)
+			if (vs->local_ifindex[i] == self)
 				continue;
-			if (!bpf_clone_redirect(skb, vs->local_ifindex[i], 0)) {
+			if (tx_copy_local(skb, st, vs->local_ifindex[i])) {
 				count(NVGRE_CNT_TX_REPLICA);
 				if (st->vstats)
 					st->vstats->tx_replicated += 1;
@@ -314,13 +316,8 @@ counted:
 
 	/* Same host, same VSID: straight to the vport, no encapsulation. */
 	local = bpf_map_lookup_elem(&nv_vports, &dkey);
-	if (local) {
-		if (local->kind != NVGRE_VPORT_NETDEV)
-			return tx_drop(&st, NVGRE_DROP_SW_CHANNEL);
-		count(NVGRE_CNT_TX_LOCAL);
-		count_vport_rx(local, skb->len);
-		return bpf_redirect(local->ifindex, 0);
-	}
+	if (local)
+		return tx_deliver_local(skb, &st, local);
 	route = route_lookup(&dkey);
 	if (!route)
 		return tx_drop(&st, NVGRE_DROP_UNKNOWN_DST);

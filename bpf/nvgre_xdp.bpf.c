@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * NVGRE receive in XDP: frames for AF_XDP vports (VMQ) are checked,
- * decapsulated and steered into the XSKMAP with their metadata; everything
- * else is XDP_PASS, untouched, to the TC program of nvgre_rx.bpf.c.  A
+ * decapsulated and redirected with their metadata into the vport's veth,
+ * whose own XDP program steers them to its sockets; everything
+ * else (also frames for an xsk vport with no socket in their slot) is
+ * XDP_PASS, untouched, to the TC program of nvgre_rx.bpf.c.  A
  * separate object so libxdp can load it behind its dispatcher, next to
  * other XDP programs; its maps are the other objects' (libnvgre shares them).
  */
@@ -36,30 +38,6 @@ __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
 
 /* ---- XDP ------------------------------------------------------------- */
 
-static __always_inline void fill_meta(struct nvgre_xdp_meta *m, const struct rx_state *st,
-				      __u16 queue)
-{
-	const struct nvgre_pkt *pkt = &st->pkt;
-	__u16 base = pkt->inner_l2_off;
-
-	m->rss_hash = st->hash;
-	m->vsid = nvgre_key_vsid(pkt->key);
-	m->flowid = nvgre_key_flowid(pkt->key);
-	m->rss_type = st->hash_type;
-	m->inner_ipver = pkt->inner_ipver;
-	m->l4_proto = pkt->inner_ipver ? pkt->l4_proto : 0;
-	m->l3_off = pkt->inner_l3_off ? pkt->inner_l3_off - base : 0;
-	m->l4_off = pkt->inner_l4_off ? pkt->inner_l4_off - base : 0;
-	m->csum = st->csum;
-	m->flags = (pkt->flags & NV_PKT_INNER_MCAST) ? NVGRE_META_F_MCAST : 0;
-	m->queue = queue;
-	m->reserved[0] = 0;
-	m->reserved[1] = 0;
-	m->magic = NVGRE_META_MAGIC;
-	m->version = NVGRE_META_VERSION;
-	m->size = sizeof(*m);
-}
-
 SEC("xdp")
 int nvgre_xdp_rx(struct xdp_md *ctx)
 {
@@ -69,7 +47,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	struct nvgre_xdp_meta *meta;
 	struct rx_state st = {};
 	struct nvgre_vport *vp;
-	__u32 q = 0, idx, rxq, nq;
+	__u32 q, id;
 	int verdict, csum;
 
 	if (!cfg)
@@ -92,24 +70,28 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
+	/*
+	 * VMQ-2: the vport queue by RSS hash.  The queue set's sockets are on
+	 * the vport's own veth (nvgre_xdp_vport.bpf.c picks the socket), so
+	 * frames go there, whatever underlay queue they came on.  No veth in
+	 * nv_vport_devs: nobody has the queue set open; untouched and not
+	 * judged, the TC path serves it (the software channel, VMQ-4).
+	 */
+	rx_rss_offload(&st);
+	q = rx_vport_queue(&st, vp);
+	id = vp->id;
+	if (!bpf_map_lookup_elem(&nv_vport_devs, &id)) {
+		count(NVGRE_CNT_RX_XSK_NOT_OPEN);
+		count(NVGRE_CNT_RX_XDP_PASSED);
+		return XDP_PASS;
+	}
+
 	csum = nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM) ? xdp_csum(ctx, &st.pkt) : 0;
-	verdict = rx_offloads(&st, verdict, RX_L4_COMPUTE, csum);
+	verdict = rx_csum_offload(&st, verdict, RX_L4_COMPUTE, csum);
 	if (verdict == RX_DROP)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-
-	/* VMQ-2/VMQ-3: queue by RSS hash, socket by (slot, queue, rx queue). */
-	nq = vp->queues ? vp->queues : 1;
-	if (st.hash_type != NVGRE_RSS_NONE)
-		q = st.hash % nq;
-	rxq = ctx->rx_queue_index;
-	/* a queue beyond the R nvgred knows (channels added since): no slot of ours */
-	if (rxq >= (cfg->rx_queues ? cfg->rx_queues : 1))
-		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
-	idx = ((vp->xsk_slot * nq + q) * (cfg->rx_queues ? cfg->rx_queues : 1)) + rxq;
-	if (!bpf_map_lookup_elem(&nv_xsks, &idx))
-		return rx_drop(&st, NVGRE_DROP_XSK_NO_SOCKET), XDP_DROP;
 
 	if (st.new_ecn)
 		rx_set_ecn(&st.pkt, data, end, st.new_ecn, NULL);	/* no skb->csum yet */
@@ -126,13 +108,13 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	meta = (void *)(long)ctx->data_meta;
 	if ((void *)(meta + 1) > data)
 		return rx_drop(&st, NVGRE_DROP_DECAP_FAILED), XDP_DROP;
-	fill_meta(meta, &st, q);
+	rx_fill_meta(meta, &st, q);
 
 	count(NVGRE_CNT_RX_XDP_STEERED);
-	count_vport_rx(vp, (void *)(long)ctx->data_end - data);
+	count_vport_rx(vp->id, (void *)(long)ctx->data_end - data);
 	if (st.vstats)
 		st.vstats->rx_delivered += 1;
-	return bpf_redirect_map(&nv_xsks, idx, XDP_DROP);
+	return bpf_redirect_map(&nv_vport_devs, id, XDP_DROP);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -13,6 +13,7 @@
 #include <nvgre/meta.h>
 #include <nvgre/offload.h>
 #include "common.bpf.h"
+#include "meta.bpf.h"
 
 enum rx_verdict {
 	RX_PASS,	/* host stack, untouched */
@@ -42,11 +43,18 @@ struct rx_state {
 	__u8  new_ecn;				/* W-11: inner ECN to write, 0: keep */
 };
 
+/* A frame of pkt (or one copy of it) dropped: counted, and an event. */
+static __always_inline void rx_count_drop(struct nvgre_vsid_stats *vs, __u32 cfg_flags,
+					  const struct nvgre_pkt *pkt, __u32 reason)
+{
+	count_drop(vs, reason);
+	emit_drop(cfg_flags, NVGRE_EVENT_RX_DROP, reason, nvgre_key_vsid(pkt->key), 0,
+		  &pkt->outer_src, &pkt->outer_dst);
+}
+
 static __always_inline int rx_drop(struct rx_state *st, __u32 reason)
 {
-	count_drop(st->vstats, reason);
-	emit_drop(st->cfg_flags, NVGRE_EVENT_RX_DROP, reason, nvgre_key_vsid(st->pkt.key), 0,
-		  &st->pkt.outer_src, &st->pkt.outer_dst);
+	rx_count_drop(st->vstats, st->cfg_flags, &st->pkt, reason);
 	return RX_DROP;
 }
 
@@ -251,18 +259,14 @@ __noinline int rx_rss(const struct nvgre_pkt *pkt, int inner_ok, struct rx_rss_o
 }
 
 /*
- * Offloads of a frame about to be delivered (CSUM-RX-2, RSS-1..3, ST-2).
+ * Checksum results of a frame about to be delivered (CSUM-RX-2, ST-2).
  * csum is what rx_csum_compute returned (ignored when rx-csum is off).
  * Returns RX_DROP when a checksum is bad and the policy says drop, else the
  * verdict it was given.
  */
-static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_mode, int csum)
+static __always_inline int rx_csum_offload(struct rx_state *st, int verdict, int l4_mode, int csum)
 {
-	struct nvgre_pkt *pkt = &st->pkt;
-	int master = (st->offload & NVGRE_OFF_MASTER) == NVGRE_OFF_MASTER;
-	struct rx_rss_out rss = {};
-
-	if (pkt->flags & NV_PKT_HDR_LIMIT)
+	if (st->pkt.flags & NV_PKT_HDR_LIMIT)
 		count(NVGRE_CNT_RX_PARSE_LIMIT);
 
 	st->csum = NVGRE_CSUM_MAKE(NVGRE_CSUM_NOT_CHECKED, NVGRE_CSUM_NOT_CHECKED);
@@ -282,15 +286,46 @@ static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_
 		if (bad != NVGRE_DROP_NONE && (st->cfg_flags & NVGRE_CFG_DROP_BAD_CSUM))
 			return rx_drop(st, bad);
 	}
+	return verdict;
+}
+
+/* The RSS hash of a frame about to be delivered (RSS-1..3, ST-2). */
+static __always_inline void rx_rss_offload(struct rx_state *st)
+{
+	int master = (st->offload & NVGRE_OFF_MASTER) == NVGRE_OFF_MASTER;
+	struct rx_rss_out rss = {};
 
 	/* ST-2: with the master switch off RSS sees only what a plain NIC sees. */
 	if (!master || nvgre_offload_on(st->offload, NVGRE_OFF_RSS)) {
 		/* RSS-2: with L4 beyond the limit the inner 2-tuple still applies. */
-		rx_rss(pkt, master, &rss);
+		rx_rss(&st->pkt, master, &rss);
 		st->hash = rss.hash;
 		st->hash_type = rss.type;
 	}
+}
+
+/* Both offloads: RX_DROP, or the verdict given. */
+static __always_inline int rx_offloads(struct rx_state *st, int verdict, int l4_mode, int csum)
+{
+	verdict = rx_csum_offload(st, verdict, l4_mode, csum);
+	if (verdict != RX_DROP)
+		rx_rss_offload(st);
 	return verdict;
+}
+
+/* VMQ-2: the queue of vport vp a frame goes to, by its RSS hash. */
+static __always_inline __u16 rx_vport_queue(const struct rx_state *st, const struct nvgre_vport *vp)
+{
+	__u32 nq = vp->queues ? vp->queues : 1;
+
+	return st->hash_type != NVGRE_RSS_NONE ? st->hash % nq : 0;
+}
+
+/* The metadata of the frame for vport queue q. */
+static __always_inline void rx_fill_meta(struct nvgre_xdp_meta *m, const struct rx_state *st,
+					 __u16 q)
+{
+	fill_meta(m, &st->pkt, st->hash, st->hash_type, st->csum, q);
 }
 
 /*

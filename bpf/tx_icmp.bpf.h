@@ -2,14 +2,14 @@
 /*
  * W-7: a frame too big for the underlay after encapsulation is answered
  * with ICMP "fragmentation needed" (IPv4 with DF) or ICMPv6 "packet too
- * big" carrying the tenant MTU, sent back out of the vport, so the
+ * big" carrying the tenant MTU, sent back to the vport, so the
  * tenant's path MTU discovery works.  Rate-limited per CPU.  The error is
  * sourced from the packet's destination: an address the tenant routes back to.
  */
 #ifndef NVGRE_TX_ICMP_BPF_H
 #define NVGRE_TX_ICMP_BPF_H
 
-#include "tx_state.bpf.h"
+#include "tx_local.bpf.h"
 
 #define NV_ICMP_RATE_PER_SEC	100
 #define NV_ICMP_BURST		10
@@ -131,7 +131,7 @@ static __always_inline int tx_too_big(struct __sk_buff *skb, struct tx_state *st
 		return TC_ACT_SHOT;
 	}
 	count(NVGRE_CNT_TX_ICMP_TOO_BIG);
-	return bpf_redirect(skb->ifindex, 0);
+	return tx_reply(skb, st);
 }
 
 #endif

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ARP and IPv6 neighbour discovery proxy: a request for a customer address
- * known in the VSID is answered by the data path, back out of the vport,
- * and never leaves the host.
+ * known in the VSID is answered by the data path, back to the vport (for
+ * an xsk vport: its software channel), and never leaves the host.
  */
 #ifndef NVGRE_TX_PROXY_BPF_H
 #define NVGRE_TX_PROXY_BPF_H
 
 #include "tx_policy.bpf.h"
+#include "tx_local.bpf.h"
 
 struct arp_frame {
 	struct nv_ethhdr eth;
@@ -51,7 +52,7 @@ static __always_inline int proxy_arp_reply(struct __sk_buff *skb, struct tx_stat
 	count(NVGRE_CNT_TX_ARP_PROXY);
 	if (st->vstats)
 		st->vstats->tx_proxied += 1;
-	return bpf_redirect(skb->ifindex, 0);
+	return tx_reply(skb, st);
 }
 
 /*
@@ -98,7 +99,7 @@ static __always_inline int proxy_nd_reply(struct __sk_buff *skb, struct tx_state
 	count(NVGRE_CNT_TX_ND_PROXY);
 	if (st->vstats)
 		st->vstats->tx_proxied += 1;
-	return bpf_redirect(skb->ifindex, 0);
+	return tx_reply(skb, st);
 }
 
 #endif

@@ -20,14 +20,22 @@ struct tx_state {
 	__u32 hash;				/* inner flow hash (FlowID, flow label) */
 };
 
-static __always_inline int tx_drop(struct tx_state *st, __u32 reason)
+/* A frame vport sent in vsid (or one copy of it) dropped: counted, and an event. */
+static __always_inline void tx_count_drop(const struct nvgre_config *cfg,
+					  struct nvgre_vsid_stats *vs, __u32 vsid, __u32 vport,
+					  __u32 reason)
 {
 	count_drop(NULL, reason);
-	if (st->vstats && reason < NVGRE_DROP_SLOTS)
-		st->vstats->tx_drops[reason] += 1;
-	if (st->cfg)
-		emit_drop(st->cfg->flags, NVGRE_EVENT_TX_DROP, reason, st->vp ? st->vp->vsid : 0,
-			  st->vp ? st->vp->id : 0, NULL, NULL);
+	if (vs && reason < NVGRE_DROP_SLOTS)
+		vs->tx_drops[reason] += 1;
+	if (cfg)
+		emit_drop(cfg->flags, NVGRE_EVENT_TX_DROP, reason, vsid, vport, NULL, NULL);
+}
+
+static __always_inline int tx_drop(struct tx_state *st, __u32 reason)
+{
+	tx_count_drop(st->cfg, st->vstats, st->vp ? st->vp->vsid : 0, st->vp ? st->vp->id : 0,
+		      reason);
 	return TC_ACT_SHOT;
 }
 

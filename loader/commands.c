@@ -5,12 +5,15 @@
  * file's [static] objects and the state file, so they cannot disagree.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include <nvgre/ctl.h>
@@ -19,6 +22,8 @@
 #include "attach.h"
 #include "daemon.h"
 #include "state.h"
+#include "vmq_dev.h"
+#include "vmq_open.h"
 #include "vport_offload.h"
 #include "xdp.h"
 
@@ -746,7 +751,27 @@ static int valid_name(const char *s)
 	return 1;
 }
 
-/* vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME | xsk QUEUES: syntax only. */
+/* owner USER|UID: the one user besides root who may open an xsk vport's queue set. */
+static int parse_owner(struct cmd_ctx *c, const char *val, unsigned int *uid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long u;
+
+	errno = 0;
+	u = strtoul(val, &end, 10);
+	if (*val && !*end && !errno && u < 0xffffffffUL && val[0] != '-') {
+		*uid = u;
+		return 0;
+	}
+	pw = getpwnam(val);
+	if (!pw)
+		return usage(c, "owner '%s': no such user (a user name or a numeric uid)", val);
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+/* vport add NAME vsid VSID mac MAC [ip ADDR]... dev IFNAME | xsk QUEUES [owner USER]: syntax only. */
 static int vport_parse(struct cmd_ctx *c, struct vport_rec *out)
 {
 	struct vport_rec v = { .used = 1 };
@@ -786,14 +811,21 @@ static int vport_parse(struct cmd_ctx *c, struct vport_rec *out)
 			if (*end || q < 1 || q > 64)
 				return usage(c, "xsk '%s': number of queues 1..64", val);
 			v.xsk_queues = q;
+		} else if (!strcmp(k, "owner")) {
+			if (parse_owner(c, val, &v.owner))
+				return NVGRE_EXIT_USAGE;
+			v.has_owner = 1;
 		} else {
-			return usage(c, "vport add: unknown '%s' (vsid mac ip dev xsk)", k);
+			return usage(c, "vport add: unknown '%s' (vsid mac ip dev xsk owner)", k);
 		}
 	}
 	if (!have_vsid || !have_mac)
 		return usage(c, "vport add %s: vsid and mac are required", v.name);
 	if (!*v.dev == !v.xsk_queues)
 		return usage(c, "vport add %s: exactly one of dev IFNAME or xsk QUEUES", v.name);
+	if (v.has_owner && !v.xsk_queues)
+		return usage(c, "vport add %s: owner is for xsk vports (who may open the queue set)",
+			     v.name);
 	*out = v;
 	return 0;
 }
@@ -814,6 +846,7 @@ static int vport_add(struct cmd_ctx *c)
 		if (v.ifindex == d->underlay_ifindex)
 			return usage(c, "dev %s: that is the underlay", v.dev);
 	}
+	v.lease_fd = -1;
 	if (vport_by_name(d, v.name)) {
 		if (d->restoring)
 			return 0;
@@ -829,9 +862,17 @@ static int vport_add(struct cmd_ctx *c)
 		struct nvgre_vport pinned;
 
 		if (!nvgre_dp_vport_get(&d->dp, v.vsid, v.mac, &pinned)) {
+			__u32 ifindex = v.ifindex;
+
+			if (!*v.dev && pinned.id > 0 && pinned.id < NVGRE_MAX_VPORTS) {
+				struct vmq_dev dev;
+
+				vmq_dev_names(pinned.id, &dev);
+				ifindex = if_nametoindex(dev.host);
+			}
 			if (pinned.id > 0 && pinned.id < NVGRE_MAX_VPORTS && !d->vports[pinned.id].used &&
 			    pinned.kind == (*v.dev ? NVGRE_VPORT_NETDEV : NVGRE_VPORT_XSK) &&
-			    pinned.ifindex == (__u32)v.ifindex && pinned.queues == v.xsk_queues)
+			    pinned.ifindex == ifindex && pinned.queues == v.xsk_queues)
 				id = pinned.id;
 			else
 				nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
@@ -854,6 +895,21 @@ static int vport_add(struct cmd_ctx *c)
 	if (!id)
 		return failed(c, "vport %s: all %d vport slots in use", v.name, NVGRE_MAX_VPORTS - 1);
 	v.id = id;
+	if (!*v.dev) {
+		/* the veth its consumer transmits into, through the TC policy */
+		struct vmq_dev dev;
+
+		err = vmq_dev_create(id, daemon_tenant_mtu(d), &dev);
+		if (!err)
+			err = vmq_dev_attach(&dev, d->dp.xdp_vport_fd) ?:
+			      nvgre_dp_xsk_dev_set(&d->dp, dev.consumer_ifindex, id);
+		if (err) {
+			vmq_dev_delete(id);
+			return failed(c, "vport %s: setting up its veth pair %s/%s: %s", v.name,
+				      dev.host, dev.consumer, strerror(-err));
+		}
+		v.ifindex = dev.host_ifindex;
+	}
 
 	vp.id = id;
 	vp.kind = *v.dev ? NVGRE_VPORT_NETDEV : NVGRE_VPORT_XSK;
@@ -871,14 +927,20 @@ static int vport_add(struct cmd_ctx *c)
 	if (err == -EADDRINUSE)
 		return failed(c, "vport %s: one of its addresses belongs to another MAC in VSID %u",
 			      v.name, v.vsid);
-	if (err && err != -EEXIST)
+	if (err && err != -EEXIST) {
+		if (!*v.dev)
+			vmq_dev_delete(id);
 		return failed(c, "vport %s: %s", v.name, strerror(-err));
+	}
+	err = tc_attach_ingress(v.ifindex, d->dp.tc_tx_fd);
+	if (err) {
+		nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
+		if (!*v.dev)
+			vmq_dev_delete(id);
+		return failed(c, "vport %s: attaching to %s: %s", v.name,
+			      *v.dev ? v.dev : "its veth", strerror(-err));
+	}
 	if (*v.dev) {
-		err = tc_attach_ingress(v.ifindex, d->dp.tc_tx_fd);
-		if (err) {
-			nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
-			return failed(c, "vport %s: attaching to %s: %s", v.name, v.dev, strerror(-err));
-		}
 		/* W-7, KW-1: the tenant's MTU leaves room for the encapsulation,
 		 * on both sides of a veth (or a bigger frame dies silently in it) */
 		mtu = daemon_tenant_mtu(d);
@@ -915,9 +977,21 @@ static int cmd_vport(struct cmd_ctx *c)
 		}
 		if (!v)
 			return failed(c, "vport %s: no such vport", c->argv[2]);
+		if (v->leased) {
+			/* the consumer learns it from its connection closing */
+			vmq_release(d, v);
+			shutdown(v->lease_fd, SHUT_RDWR);
+		}
 		if (v->ifindex)
 			tc_detach_ingress(v->ifindex);
 		nvgre_dp_vport_del(&d->dp, v->vsid, v->mac);
+		if (v->xsk_queues) {
+			struct vmq_dev dev;
+
+			vmq_dev_names(v->id, &dev);
+			nvgre_dp_xsk_dev_set(&d->dp, if_nametoindex(dev.consumer), 0);
+			vmq_dev_delete(v->id);
+		}
 		memset(v, 0, sizeof(*v));
 		if (!d->restoring)
 			xdp_update(d);
@@ -952,8 +1026,21 @@ static int cmd_vport(struct cmd_ctx *c)
 				json_object_object_add(o, "dev", json_object_new_string(v->dev));
 				fprintf(c->text, " dev %s\n", v->dev);
 			} else {
+				struct vmq_dev dev;
+
+				vmq_dev_names(v->id, &dev);
 				json_object_object_add(o, "xsk", json_object_new_int(v->xsk_queues));
-				fprintf(c->text, " xsk %d\n", v->xsk_queues);
+				json_object_object_add(o, "tx_dev", json_object_new_string(dev.consumer));
+				json_object_object_add(o, "owner", v->has_owner ?
+						       json_object_new_int64(v->owner) : NULL);
+				json_object_object_add(o, "open_by_pid", v->leased ?
+						       json_object_new_int(v->lease_pid) : NULL);
+				fprintf(c->text, " xsk %d", v->xsk_queues);
+				if (v->has_owner)
+					fprintf(c->text, " owner %u", v->owner);
+				if (v->leased)
+					fprintf(c->text, " (open by pid %d)", v->lease_pid);
+				fprintf(c->text, "\n");
 			}
 			json_object_array_add(arr, o);
 		}
@@ -1010,8 +1097,41 @@ static const char *const counter_names[NVGRE_CNT_MAX] = {
 	"rx_packets", "rx_not_nvgre", "rx_outer_fragment", "rx_xdp_steered", "rx_xdp_passed",
 	"rx_tc_delivered", "rx_bcast_copies", "rx_csum_partial", "rx_parse_limit",
 	"tx_packets", "tx_encap", "tx_local", "tx_arp_proxy", "tx_nd_proxy", "tx_replica",
-	"tx_icmp_too_big", "tx_gso", "rx_not_ours",
+	"tx_icmp_too_big", "tx_gso", "rx_not_ours", "rx_sw_channel", "rx_xsk_not_open",
 };
+_Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == NVGRE_CNT_MAX &&
+	       NVGRE_CNT_RX_XSK_NOT_OPEN == NVGRE_CNT_MAX - 1,
+	       "name every counter (the last one named is rx_xsk_not_open)");
+
+/* What each vport (of one VSID, or all) received and sent: isolation shows here. */
+static json_object *vport_stats(struct cmd_ctx *c, const __u32 *vsid)
+{
+	json_object *arr = json_object_new_array();
+	int i;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+		const struct vport_rec *v = &c->d->vports[i];
+		struct nvgre_vport_stats s;
+		json_object *o;
+
+		if (!v->used || (vsid && v->vsid != *vsid) ||
+		    nvgre_dp_vport_stats(&c->d->dp, v->id, &s))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(v->name));
+		json_object_object_add(o, "vsid", json_object_new_int64(v->vsid));
+		json_object_object_add(o, "rx_packets", json_object_new_int64(s.rx_packets));
+		json_object_object_add(o, "rx_bytes", json_object_new_int64(s.rx_bytes));
+		json_object_object_add(o, "tx_packets", json_object_new_int64(s.tx_packets));
+		json_object_object_add(o, "tx_bytes", json_object_new_int64(s.tx_bytes));
+		json_object_array_add(arr, o);
+		fprintf(c->text, "vport %s (vsid %u): rx %llu packets %llu bytes; tx %llu packets "
+			"%llu bytes\n", v->name, v->vsid, (unsigned long long)s.rx_packets,
+			(unsigned long long)s.rx_bytes, (unsigned long long)s.tx_packets,
+			(unsigned long long)s.tx_bytes);
+	}
+	return arr;
+}
 
 static int cmd_stats(struct cmd_ctx *c)
 {
@@ -1050,6 +1170,7 @@ static int cmd_stats(struct cmd_ctx *c)
 		}
 	}
 	json_object_object_add(c->result, "vsids", arr);
+	json_object_object_add(c->result, "vports", vport_stats(c, c->argc == 2 ? &vsid : NULL));
 	return 0;
 }
 

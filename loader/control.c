@@ -16,60 +16,84 @@
 #include <nvgre/ctl.h>
 #include "control.h"
 #include "state.h"
+#include "vmq_open.h"
 
 /* The daemon whose monitor count client_drop keeps (one control socket per process). */
 static struct nvgred *the_daemon;
 
-int control_open(struct control *c, struct nvgred *d, const char *path)
+/*
+ * Listen on path.  A stale socket of an earlier run may go; a live one, or
+ * any other file, may not: that is another nvgred, or not ours.
+ */
+static int listen_unix(const char *path, mode_t mode)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, probe, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (!lstat(path, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			close(fd);
+			return -EEXIST;
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
+			close(probe);
+			close(fd);
+			return -EADDRINUSE;	/* a daemon answers there */
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	chmod(path, mode);
+	return fd;
+}
+
+int control_open(struct control *c, struct nvgred *d, const char *path, const char *vmq_path)
+{
 	struct group *g;
 	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->d = d;
+	c->path = path;
+	c->vmq_path = vmq_path;
+	c->vmq_fd = -1;
 	the_daemon = d;
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->listen_fd < 0)
-		return -errno;
-	/* a stale socket of an earlier run may go; a live one, or any other
-	 * file, may not: that is another nvgred, or not ours */
-	{
-		struct stat st;
-		int probe;
-
-		if (!lstat(path, &st)) {
-			if (!S_ISSOCK(st.st_mode)) {
-				close(c->listen_fd);
-				return -EEXIST;
-			}
-			probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (probe >= 0 && !connect(probe, (struct sockaddr *)&sa, sizeof(sa))) {
-				close(probe);
-				close(c->listen_fd);
-				return -EADDRINUSE;	/* a daemon answers there */
-			}
-			if (probe >= 0)
-				close(probe);
-			unlink(path);
-		}
-	}
-	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(c->listen_fd, 16)) {
-		int err = -errno;
-
-		close(c->listen_fd);
-		return err;
-	}
 	/* root, and the nvgre group where it exists */
-	chmod(path, 0660);
+	c->failed_path = path;
+	c->listen_fd = listen_unix(path, 0660);
+	if (c->listen_fd < 0)
+		return c->listen_fd;
 	g = getgrnam("nvgre");
 	if (g && chown(path, 0, g->gr_gid))
 		daemon_warn("control: cannot give %s to group nvgre: %s", path, strerror(errno));
+	/* anyone may ask for a queue set: whether they get it is the vport's owner's
+	 * call, checked with SO_PEERCRED */
+	c->failed_path = vmq_path;
+	c->vmq_fd = listen_unix(vmq_path, 0666);
+	if (c->vmq_fd < 0) {
+		i = c->vmq_fd;
+		close(c->listen_fd);
+		c->listen_fd = -1;
+		unlink(path);
+		return i;
+	}
+	c->failed_path = NULL;
 	return 0;
 }
 
@@ -77,6 +101,8 @@ static void client_drop(struct client *cl)
 {
 	if (cl->monitor && the_daemon && --the_daemon->monitors == 0)
 		daemon_push_config(the_daemon);	/* nobody listens: no more events */
+	if (cl->lease && the_daemon)
+		vmq_lease_end(the_daemon, cl->lease, cl->fd);
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -84,16 +110,22 @@ static void client_drop(struct client *cl)
 	cl->fd = -1;
 }
 
-void control_close(struct control *c, const char *path)
+void control_close(struct control *c)
 {
 	int i;
 
 	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			client_drop(&c->clients[i]);
-	if (c->listen_fd >= 0)
+	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
-	unlink(path);
+		unlink(c->path);
+	}
+	if (c->vmq_fd >= 0) {
+		close(c->vmq_fd);
+		unlink(c->vmq_path);
+	}
+	c->listen_fd = c->vmq_fd = -1;
 }
 
 static long long now_ms(void)
@@ -138,6 +170,86 @@ static void reply_error(struct client *cl, int status, const char *msg)
 	json_object_put(r);
 }
 
+/* Send a reply line with fds attached (SCM_RIGHTS) to its first byte. */
+static int client_send_fds(struct client *cl, const char *s, const int *fds, int nfds)
+{
+	size_t len = strlen(s);
+	char *line = malloc(len + 1);
+	union {
+		char buf[CMSG_SPACE(VMQ_MAX_FDS * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = CMSG_SPACE(nfds * sizeof(int)) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	if (!line)
+		return -ENOMEM;
+	memcpy(line, s, len);
+	line[len] = '\n';
+	iov = (struct iovec){ .iov_base = line, .iov_len = len + 1 };
+	memset(u.buf, 0, sizeof(u.buf));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	n = sendmsg(cl->fd, &msg, MSG_NOSIGNAL);
+	if (n > 0 && (size_t)n < len + 1) {	/* the rest goes out as usual */
+		line[len] = 0;
+		n = client_send(cl, line + n) ? -1 : n;
+	}
+	free(line);
+	return n > 0 ? 0 : -EIO;
+}
+
+/*
+ * The consumer socket serves one request: "vport open NAME".  The reply
+ * carries the queue set's fds, and the connection is then the lease.
+ */
+static void handle_vmq_request(struct control *c, struct client *cl, int n, const char **argv)
+{
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	json_object *res = NULL, *r;
+	int fds[VMQ_MAX_FDS], nfds = 0, id, i;
+	char err[512];
+
+	if (n != 3 || strcmp(argv[0], "vport") || strcmp(argv[1], "open")) {
+		reply_error(cl, NVGRE_EXIT_USAGE, "the consumer socket serves only: vport open NAME");
+		return;
+	}
+	if (cl->lease || cl->out_len > cl->out_off) {
+		reply_error(cl, NVGRE_EXIT_USAGE, "vport open: one per connection, as its first request");
+		return;
+	}
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen)) {
+		reply_error(cl, NVGRE_EXIT_FAILED, "vport open: cannot tell who is asking (SO_PEERCRED)");
+		return;
+	}
+	id = vmq_lease_begin(c->d, argv[2], &cr, cl->fd, &res, fds, &nfds, err, sizeof(err));
+	if (id < 0) {
+		reply_error(cl, id == -ENOENT || id == -EINVAL ? NVGRE_EXIT_USAGE : NVGRE_EXIT_FAILED,
+			    err);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "version", json_object_new_int(NVGRE_CTL_VERSION));
+	json_object_object_add(r, "ok", json_object_new_boolean(1));
+	json_object_object_add(r, "result", res);
+	if (client_send_fds(cl, json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN),
+			    fds, nfds)) {
+		vmq_lease_end(c->d, id, cl->fd);
+		cl->dead = 1;
+	} else {
+		cl->lease = id;
+	}
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);	/* the consumer holds them now (or nobody does) */
+	json_object_put(r);
+}
+
 static void handle_request(struct control *c, struct client *cl, const char *line)
 {
 	json_object *req = json_tokener_parse(line), *v, *argv_j, *records = NULL, *res, *r;
@@ -174,6 +286,10 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 	}
 	json_object_object_get_ex(req, "records", &records);
 
+	if (cl->consumer) {
+		handle_vmq_request(c, cl, n, argv);
+		goto out;
+	}
 	if (n == 1 && !strcmp(argv[0], "monitor")) {
 		if (!cl->monitor && c->d->monitors++ == 0)
 			daemon_push_config(c->d);	/* start emitting drop events */
@@ -276,6 +392,7 @@ int control_pollfds(struct control *c, struct pollfd *fds, int max)
 	int i, n = 0;
 
 	fds[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = c->vmq_fd, .events = POLLIN };
 	for (i = 0; i < CONTROL_MAX_CLIENTS && n < max; i++) {
 		struct client *cl = &c->clients[i];
 
@@ -297,41 +414,50 @@ static struct client *by_fd(struct control *c, int fd)
 	return NULL;
 }
 
+/* Accept what waits on listen_fd; consumer: from the consumer socket. */
+static void accept_clients(struct control *c, int listen_fd, int consumer)
+{
+	int fd;
+
+	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct client *cl = by_fd(c, -1);
+
+		if (!cl) {
+			/* full: the longest-idle client (not a monitor, not a
+			 * lease) makes room */
+			struct client *old = NULL;
+			int j;
+
+			for (j = 0; j < CONTROL_MAX_CLIENTS; j++) {
+				struct client *o = &c->clients[j];
+
+				if (!o->monitor && !o->lease && (!old || o->last < old->last))
+					old = o;
+			}
+			if (!old) {
+				close(fd);
+				continue;
+			}
+			daemon_log("control: %d clients, closing the longest idle one",
+				   CONTROL_MAX_CLIENTS);
+			client_drop(old);
+			cl = old;
+		}
+		cl->fd = fd;
+		cl->consumer = consumer;
+		cl->last = now_ms();
+	}
+}
+
 void control_handle(struct control *c, const struct pollfd *fds, int n)
 {
 	int i;
 
-	if (n > 0 && (fds[0].revents & POLLIN)) {
-		int fd;
-
-		while ((fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-			struct client *cl = by_fd(c, -1);
-
-			if (!cl) {
-				/* full: the longest-idle client (not a monitor) makes room */
-				struct client *old = NULL;
-				int j;
-
-				for (j = 0; j < CONTROL_MAX_CLIENTS; j++) {
-					struct client *o = &c->clients[j];
-
-					if (!o->monitor && (!old || o->last < old->last))
-						old = o;
-				}
-				if (!old) {
-					close(fd);
-					continue;
-				}
-				daemon_log("control: %d clients, closing the longest idle one",
-					   CONTROL_MAX_CLIENTS);
-				client_drop(old);
-				cl = old;
-			}
-			cl->fd = fd;
-			cl->last = now_ms();
-		}
-	}
-	for (i = 1; i < n; i++) {
+	if (n > 0 && (fds[0].revents & POLLIN))
+		accept_clients(c, c->listen_fd, 0);
+	if (n > 1 && (fds[1].revents & POLLIN))
+		accept_clients(c, c->vmq_fd, 1);
+	for (i = 2; i < n; i++) {
 		struct client *cl = by_fd(c, fds[i].fd);
 
 		if (!cl || !fds[i].revents)

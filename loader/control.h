@@ -20,20 +20,25 @@ struct client {
 	char *in, *out;
 	size_t in_len, in_cap, out_len, out_off, out_cap;
 	int monitor;
+	int consumer;		/* accepted on the consumer socket: vport open only */
+	int lease;		/* the id of the vport whose queue set this connection holds */
 	int eof;		/* the client closed its side: answer, then close */
 	int dead;		/* to be closed once nothing uses it any more */
 	long long last;		/* last activity (monotonic ms): who to evict when full */
 };
 
 struct control {
-	int listen_fd;
+	int listen_fd;		/* the control socket (root and group nvgre) */
+	int vmq_fd;		/* the consumer socket (anyone; vport open only) */
+	const char *path, *vmq_path;
+	const char *failed_path;	/* control_open: the one that failed */
 	struct client clients[CONTROL_MAX_CLIENTS];
 	struct nvgred *d;
 };
 
-int control_open(struct control *c, struct nvgred *d, const char *path);
-void control_close(struct control *c, const char *path);
-/* Fill pollfds (listen socket first); returns how many. */
+int control_open(struct control *c, struct nvgred *d, const char *path, const char *vmq_path);
+void control_close(struct control *c);
+/* Fill pollfds (the two listening sockets first); returns how many. */
 int control_pollfds(struct control *c, struct pollfd *fds, int max);
 void control_handle(struct control *c, const struct pollfd *fds, int n);
 /* Send an event line to every monitor client. */

@@ -22,6 +22,11 @@ struct vport_rec {
 	char dev[IF_NAMESIZE];		/* netdev vport; "" for xsk */
 	int ifindex;
 	int xsk_queues;			/* xsk vport: Q */
+	int has_owner;			/* xsk vport: owner (a uid) may open it, besides root */
+	unsigned int owner;
+	int leased;			/* xsk vport: a consumer has its queue set open */
+	int lease_fd;			/* ... on this control connection */
+	int lease_pid;			/* ... from this process (SO_PEERCRED) */
 	__u32 id;			/* nvgre_vport.id, also the array index */
 	int offloads;			/* VPORT_OFF_* last applied to the tenant side, -1 none */
 };
@@ -30,7 +35,7 @@ struct nvgred {
 	struct nvgred_config cfg;
 	struct nvgre_dp dp;
 	struct nvgred_caps caps;
-	const char *config_path, *socket_path, *pin_dir, *state_path;
+	const char *config_path, *socket_path, *vmq_socket_path, *pin_dir, *state_path;
 	int underlay_ifindex;
 	int underlay_mtu_orig;		/* before *EncapOverhead raised it */
 	__u32 offload;			/* offload state (ST-1), persisted */

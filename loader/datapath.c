@@ -15,6 +15,7 @@
 #include "nvgre_rx.skel.h"
 #include "nvgre_tx.skel.h"
 #include "nvgre_xdp.skel.h"
+#include "nvgre_xdp_vport.skel.h"
 
 static void clear_pinning(struct bpf_object *obj)
 {
@@ -123,6 +124,25 @@ static int open_xdp(struct nvgre_dp *dp)
 	return 0;
 }
 
+/* The consumer end of xsk vports' veths: steers to the queue set's sockets. */
+static int open_xdp_vport(struct nvgre_dp *dp)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->pin_dir);
+	struct nvgre_xdp_vport *xv = nvgre_xdp_vport__open_opts(&opts);
+	int err;
+
+	if (!xv)
+		return -errno;
+	err = nvgre_dp_share_maps(dp, xv->obj) ?: nvgre_xdp_vport__load(xv);
+	if (err) {
+		nvgre_xdp_vport__destroy(xv);
+		return err;
+	}
+	dp->xdp_vport = xv;
+	dp->xdp_vport_fd = bpf_program__fd(xv->progs.nvgre_xdp_vport);
+	return 0;
+}
+
 struct bpf_object *nvgre_dp_open_xdp_object(struct nvgre_dp *dp)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = dp->pin_dir);
@@ -169,7 +189,8 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 		probe.adj_room_decap_l3_ipv4 ? NVGRE_ADJ_ROOM_DECAP_L3_IPV4 : 0;
 	rx->rodata->adj_room_decap_l3_ipv6 =
 		probe.adj_room_decap_l3_ipv6 ? NVGRE_ADJ_ROOM_DECAP_L3_IPV6 : 0;
-	err = nvgre_rx__load(rx);
+	/* one software channel record per CPU (bpf_get_smp_processor_id) */
+	err = bpf_map__set_max_entries(rx->maps.nv_sw_scratch, dp->ncpus) ?: nvgre_rx__load(rx);
 	if (err) {
 		nvgre_rx__destroy(rx);
 		return err;
@@ -194,8 +215,11 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->vport_if_fd = bpf_map__fd(rx->maps.nv_vport_if);
 	dp->ips_fd = bpf_map__fd(rx->maps.nv_ips);
 	dp->events_fd = bpf_map__fd(rx->maps.nv_events);
+	dp->sw_channels_fd = bpf_map__fd(rx->maps.nv_sw_channels);
+	dp->vport_devs_fd = bpf_map__fd(rx->maps.nv_vport_devs);
+	dp->xsk_devs_fd = bpf_map__fd(rx->maps.nv_xsk_devs);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
-	err = open_tx(dp) ?: open_xdp(dp);
+	err = open_tx(dp) ?: open_xdp(dp) ?: open_xdp_vport(dp);
 	if (err)
 		nvgre_dp_close(dp);
 	return err;
@@ -209,6 +233,9 @@ void nvgre_dp_close(struct nvgre_dp *dp)
 	if (dp->xdp)
 		nvgre_xdp__destroy(dp->xdp);
 	dp->xdp = NULL;
+	if (dp->xdp_vport)
+		nvgre_xdp_vport__destroy(dp->xdp_vport);
+	dp->xdp_vport = NULL;
 	if (dp->tx)
 		nvgre_tx__destroy(dp->tx);
 	if (dp->rx)
@@ -374,12 +401,39 @@ static void ips_del_mac(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 	}
 }
 
+/* A vport's entry in its VSID's list of local vports (broadcast copies). */
+static __u32 local_entry(const struct nvgre_vport *vp)
+{
+	return vp->kind == NVGRE_VPORT_XSK ? NVGRE_LOCAL_XSK | vp->id : vp->ifindex;
+}
+
+/* Does it send through the transmit program on vp->ifindex (nv_vport_if)? */
+static int has_tx_device(const struct nvgre_vport *vp)
+{
+	return vp->kind == NVGRE_VPORT_NETDEV || vp->ifindex;
+}
+
+/* What the vport on vp->ifindex may send. */
+static int vport_if_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
+			const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips)
+{
+	struct nvgre_vport_tx vtx;
+
+	memset(&vtx, 0, sizeof(vtx));
+	vtx.vsid = vsid;
+	vtx.id = vp->id;
+	vtx.kind = vp->kind;
+	memcpy(vtx.mac, mac, 6);
+	vtx.n_ips = n_ips;
+	memcpy(vtx.ips, ips, n_ips * sizeof(*ips));
+	return map_update(dp->vport_if_fd, &vp->ifindex, &vtx, BPF_NOEXIST);
+}
+
 int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		       const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips)
 {
 	struct nvgre_mac_key k = mac_key(vsid, mac);
 	struct nvgre_vport_stats *zero;
-	struct nvgre_vport_tx vtx;
 	struct nvgre_vsid v;
 	int err, i;
 
@@ -388,7 +442,7 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 	err = nvgre_dp_vsid_get(dp, vsid, &v);
 	if (err)
 		return err;
-	if (vp->kind == NVGRE_VPORT_NETDEV && v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
+	if (v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
 		return -ENOSPC;
 	if (!nvgre_dp_vport_get(dp, vsid, mac, &(struct nvgre_vport){}))
 		return -EEXIST;		/* before its counters are touched */
@@ -404,20 +458,13 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		return err;
 	for (i = 0; i < n_ips && !err; i++)
 		err = ip_add(dp, vsid, &ips[i], mac);
-	if (!err && vp->kind == NVGRE_VPORT_NETDEV) {
-		memset(&vtx, 0, sizeof(vtx));
-		vtx.vsid = vsid;
-		vtx.id = vp->id;
-		memcpy(vtx.mac, mac, 6);
-		vtx.n_ips = n_ips;
-		memcpy(vtx.ips, ips, n_ips * sizeof(*ips));
-		err = map_update(dp->vport_if_fd, &vp->ifindex, &vtx, BPF_NOEXIST);
-		if (!err) {
-			v.local_ifindex[v.n_local++] = vp->ifindex;
-			err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
-			if (err)
-				bpf_map_delete_elem(dp->vport_if_fd, &vp->ifindex);
-		}
+	if (!err && has_tx_device(vp))
+		err = vport_if_add(dp, vsid, mac, vp, ips, n_ips);
+	if (!err) {
+		v.local_ifindex[v.n_local++] = local_entry(vp);
+		err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
+		if (err && has_tx_device(vp))
+			bpf_map_delete_elem(dp->vport_if_fd, &vp->ifindex);
 	}
 	if (err) {
 		ips_del_mac(dp, vsid, mac);
@@ -443,9 +490,9 @@ int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 	err = map_lookup(dp->vports_fd, &k, &vp);
 	if (err)
 		return err;
-	if (vp.kind == NVGRE_VPORT_NETDEV && !nvgre_dp_vsid_get(dp, vsid, &v)) {
+	if (!nvgre_dp_vsid_get(dp, vsid, &v)) {
 		for (i = 0; i < v.n_local; i++)
-			if (v.local_ifindex[i] == vp.ifindex) {
+			if (v.local_ifindex[i] == local_entry(&vp)) {
 				v.local_ifindex[i] = v.local_ifindex[--v.n_local];
 				v.local_ifindex[v.n_local] = 0;
 				break;
@@ -453,10 +500,32 @@ int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 		err = map_update(dp->vsids_fd, &vsid, &v, BPF_EXIST);
 		if (err)
 			return err;
-		bpf_map_delete_elem(dp->vport_if_fd, &vp.ifindex);
 	}
+	if (has_tx_device(&vp))
+		bpf_map_delete_elem(dp->vport_if_fd, &vp.ifindex);
+	if (vp.kind == NVGRE_VPORT_XSK)		/* a later vport with its id starts empty */
+		nvgre_dp_sw_channel_set(dp, vp.id, -1);
 	ips_del_mac(dp, vsid, mac);
 	return bpf_map_delete_elem(dp->vports_fd, &k) ? -errno : 0;
+}
+
+int nvgre_dp_sw_channel_create(void)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "nv_sw_channel", 0, 0,
+				NVGRE_SW_CHANNEL_SIZE, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int nvgre_dp_sw_channel_set(struct nvgre_dp *dp, __u32 vport_id, int ringbuf_fd)
+{
+	if (vport_id >= NVGRE_MAX_VPORTS)
+		return -EINVAL;
+	if (ringbuf_fd >= 0)
+		return map_update(dp->sw_channels_fd, &vport_id, &ringbuf_fd, BPF_ANY);
+	if (bpf_map_delete_elem(dp->sw_channels_fd, &vport_id) && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 /* Add or remove pa in the VSID's head-end replication list (W-9). */
@@ -858,4 +927,24 @@ int nvgre_mac_parse(const char *s, __u8 mac[6])
 	for (i = 0; i < 6; i++)
 		mac[i] = b[i];
 	return 0;
+}
+
+int nvgre_dp_vport_dev_set(struct nvgre_dp *dp, __u32 vport_id, int ifindex)
+{
+	__u32 v = ifindex;
+
+	if (vport_id >= NVGRE_MAX_VPORTS)
+		return -EINVAL;
+	if (ifindex > 0)
+		return map_update(dp->vport_devs_fd, &vport_id, &v, BPF_ANY);
+	return bpf_map_delete_elem(dp->vport_devs_fd, &vport_id) && errno != ENOENT ? -errno : 0;
+}
+
+int nvgre_dp_xsk_dev_set(struct nvgre_dp *dp, int consumer_ifindex, __u32 vport_id)
+{
+	__u32 k = consumer_ifindex;
+
+	if (vport_id)
+		return map_update(dp->xsk_devs_fd, &k, &vport_id, BPF_ANY);
+	return bpf_map_delete_elem(dp->xsk_devs_fd, &k) && errno != ENOENT ? -errno : 0;
 }

@@ -15,6 +15,7 @@
 struct nvgre_rx;
 struct nvgre_tx;
 struct nvgre_xdp;
+struct nvgre_xdp_vport;
 struct bpf_object;
 
 /* Not in Debian's 6.1 uapi headers (the kernel has them): from uapi/linux/bpf.h. */
@@ -35,6 +36,11 @@ struct nvgre_dp {
 	int config_fd, rss_fd, vsids_fd, vports_fd, routes_fd, vsid_pas_fd;
 	int xsks_fd, drops_fd, counters_fd, vsid_stats_fd, vport_stats_fd;
 	int vport_if_fd, ips_fd, events_fd;
+	int sw_channels_fd;
+	int vport_devs_fd;		/* nv_vport_devs: xsk vport id -> its veth (open) */
+	int xsk_devs_fd;		/* nv_xsk_devs: consumer end ifindex -> xsk vport id */
+	struct nvgre_xdp_vport *xdp_vport;
+	int xdp_vport_fd;		/* nvgre_xdp_vport, for the consumer end of xsk veths */		/* nv_sw_channels (VMQ-4), by vport id */
 	int routes_outer_fd;		/* nv_routes; routes_fd is its current table */
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
@@ -70,14 +76,32 @@ int nvgre_dp_vsid_del(struct nvgre_dp *dp, __u32 vsid);
 
 /*
  * A vport with its own addresses ips[0..n_ips): they are what it may send
- * from (anti-spoofing) and what the ARP/ND proxy answers for it.  A netdev
- * vport's transmit program must be attached to vp->ifindex by the caller.
+ * from (anti-spoofing) and what the ARP/ND proxy answers for it.  The
+ * caller attaches the transmit program to vp->ifindex: a netdev vport's
+ * host side, or for an xsk vport the host end of the veth its consumer
+ * transmits into (0: an xsk vport that cannot transmit).  Both kinds get
+ * broadcast copies: an xsk vport through its software channel.
  */
 int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		       const struct nvgre_vport *vp, const union nvgre_ip *ips, int n_ips);
 int nvgre_dp_vport_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 /* The pinned vport entry of (vsid, mac), if any: 0 or -ENOENT. */
 int nvgre_dp_vport_get(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6], struct nvgre_vport *vp);
+
+/*
+ * VMQ-4 software channel of xsk vport vport_id (nvgre_vport.id): a new
+ * BPF ring buffer of NVGRE_SW_CHANNEL_SIZE bytes (fd, or negative errno),
+ * and putting it in place while a consumer has the vport's queue set open
+ * (ringbuf_fd < 0: remove it; removing none is not an error).  Each record
+ * is a struct nvgre_sw_hdr and hdr.len bytes of frame.
+ */
+int nvgre_dp_sw_channel_create(void);
+/* While vport_id's queue set is open, the underlay's XDP program redirects
+ * its frames into ifindex (the host end of its veth); 0: not open. */
+int nvgre_dp_vport_dev_set(struct nvgre_dp *dp, __u32 vport_id, int ifindex);
+/* Frames arriving at consumer_ifindex belong to vport_id's sockets (0: none). */
+int nvgre_dp_xsk_dev_set(struct nvgre_dp *dp, int consumer_ifindex, __u32 vport_id);
+int nvgre_dp_sw_channel_set(struct nvgre_dp *dp, __u32 vport_id, int ringbuf_fd);
 
 /*
  * Lookup record (VSID, MAC [, IP]) -> PA.  Adding the same MAC again with

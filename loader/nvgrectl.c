@@ -126,7 +126,7 @@ static void print_rates(const struct vsid_rate *a, int na, const struct vsid_rat
 /* The stats result in the Prometheus text exposition format. */
 static void print_prometheus(json_object *res)
 {
-	json_object *cnt, *drops, *vsids, *dirs[2];
+	json_object *cnt, *drops, *vsids, *vports, *dirs[2];
 	static const char *const dir_names[2] = { "rx_drops", "tx_drops" };
 	size_t i;
 	int d;
@@ -144,6 +144,21 @@ static void print_prometheus(json_object *res)
 		json_object_object_foreach(drops, k, v)
 			printf("nvgre_drops_total{reason=\"%s\"} %lld\n", k,
 			       (long long)json_object_get_int64(v));
+	}
+	if (json_object_object_get_ex(res, "vports", &vports)) {
+		printf("# HELP nvgre_vport_total Per-vport counters.\n"
+		       "# TYPE nvgre_vport_total counter\n");
+		for (i = 0; i < json_object_array_length(vports); i++) {
+			json_object *o = json_object_array_get_idx(vports, i), *name;
+			const char *vp = json_object_object_get_ex(o, "name", &name) ?
+					 json_object_get_string(name) : "";
+
+			json_object_object_foreach(o, k, v) {
+				if (json_object_is_type(v, json_type_int) && strcmp(k, "vsid"))
+					printf("nvgre_vport_total{vport=\"%s\",counter=\"%s\"} %lld\n",
+					       vp, k, (long long)json_object_get_int64(v));
+			}
+		}
 	}
 	if (!json_object_object_get_ex(res, "vsids", &vsids))
 		return;

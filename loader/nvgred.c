@@ -29,10 +29,13 @@
 #include <nvgre/ctl.h>
 #include <nvgre/offload.h>
 #include <nvgre/rss.h>
+#include <nvgre/vmq.h>
 #include "attach.h"
 #include "control.h"
 #include "daemon.h"
 #include "state.h"
+#include "vmq_dev.h"
+#include "vmq_open.h"
 #include "vport_offload.h"
 #include "xdp.h"
 
@@ -130,10 +133,17 @@ static void update_vport_mtus(struct nvgred *d)
 {
 	int i, mtu = daemon_tenant_mtu(d);
 
-	for (i = 1; i < NVGRE_MAX_VPORTS && mtu > 0; i++)
-		if (d->vports[i].used && *d->vports[i].dev &&
-		    link_mtu_get(d->vports[i].dev) < mtu)
+	for (i = 1; i < NVGRE_MAX_VPORTS && mtu > 0; i++) {
+		struct vmq_dev dev;
+
+		if (!d->vports[i].used)
+			continue;
+		if (*d->vports[i].dev && link_mtu_get(d->vports[i].dev) < mtu)
 			vport_tenant_set(d->vports[i].dev, d->vports[i].mac, -1, mtu);
+		vmq_dev_names(i, &dev);
+		if (!*d->vports[i].dev && link_mtu_get(dev.host) < mtu)
+			vmq_dev_set_mtu(&dev, mtu);
+	}
 }
 
 static int pin_dir_ok(const char *dir)
@@ -227,15 +237,17 @@ static int start(struct nvgred *d)
 {
 	int err, mtu;
 
-	if (make_parent_dir(d->state_path, 0700) || make_parent_dir(d->socket_path, 0755)) {
-		daemon_err("cannot create the directory of %s or %s: %s",
-			d->state_path, d->socket_path, strerror(errno));
+	if (make_parent_dir(d->state_path, 0700) || make_parent_dir(d->socket_path, 0755) ||
+	    make_parent_dir(d->vmq_socket_path, 0755)) {
+		daemon_err("cannot create the directory of %s, %s or %s: %s", d->state_path,
+			   d->socket_path, d->vmq_socket_path, strerror(errno));
 		return NVGRE_EXIT_FAILED;
 	}
 	/* the socket first: a daemon nobody can reach must not touch the data path */
-	err = control_open(&ctl, d, d->socket_path);
+	err = control_open(&ctl, d, d->socket_path, d->vmq_socket_path);
 	if (err) {
-		daemon_err("--socket %s: %s", d->socket_path,
+		daemon_err("%s %s: %s", ctl.failed_path == d->socket_path ? "--socket" : "--vmq-socket",
+			   ctl.failed_path,
 			   err == -EADDRINUSE ? "another nvgred is serving it" :
 			   err == -EEXIST ? "exists and is not a socket" : strerror(-err));
 		ctl.listen_fd = -1;
@@ -254,6 +266,8 @@ static int start(struct nvgred *d)
 		daemon_err("loading the data path: %s", strerror(-err));
 		return NVGRE_EXIT_FAILED;
 	}
+	/* consumers of the previous run lost their lease with its connections */
+	vmq_release_all(d);
 	d->offload = d->cfg.offload | (d->cfg.task_offload ? NVGRE_OFF_GLOBAL : 0) |
 		     (d->cfg.task_offload_nvgre ? NVGRE_OFF_NVGRE : 0);
 
@@ -485,7 +499,7 @@ static int run(struct nvgred *d)
 	ring_buffer__free(events);
 	d->monitors = 0;
 	daemon_push_config(d);		/* no listener left for drop events */
-	control_close(&ctl, d->socket_path);
+	control_close(&ctl);
 	state_save(d);
 	daemon_log("stopped; the data path stays attached");
 	return 0;
@@ -497,7 +511,7 @@ static int teardown(struct nvgred *d)
 	const char *maps[] = { "nv_config", "nv_rss", "nv_vsids", "nv_vports", "nv_routes",
 			       "nv_vsid_pas", "nv_vport_if", "nv_ips", "nv_xsks", "nv_drops",
 			       "nv_counters", "nv_vsid_stats", "nv_vport_stats", "nv_events",
-			       "nv_pa_macs" };
+			       "nv_pa_macs", "nv_sw_channels", "nv_xsk_devs" };
 	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
 	char path[4096];
 	size_t i;
@@ -532,6 +546,8 @@ static int teardown(struct nvgred *d)
 			link_mtu_set(d->cfg.underlay, json_object_get_int(v));
 	}
 	json_object_put(root);
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++)	/* xsk vports' veth pairs */
+		vmq_dev_delete(i);
 	for (i = 0; i < NV_ARRAY_SIZE(maps); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->pin_dir, maps[i]);
 		unlink(path);
@@ -582,10 +598,24 @@ static const char *default_state_path(const char *pin_dir)
 	return path;
 }
 
+/* The consumer socket beside the control socket: X.sock -> X-vmq.sock. */
+static const char *default_vmq_socket_path(const char *socket_path)
+{
+	static char path[4096];
+	size_t n = strlen(socket_path);
+
+	if (!strcmp(socket_path, NVGRE_DEFAULT_SOCKET))
+		return NVGRE_DEFAULT_VMQ_SOCKET;
+	if (n > 5 && !strcmp(socket_path + n - 5, ".sock"))
+		n -= 5;
+	snprintf(path, sizeof(path), "%.*s-vmq.sock", (int)n, socket_path);
+	return path;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nvgred [--config FILE] [--socket PATH] [--pin-dir DIR] [--state FILE]\n"
-		   "              [--foreground]\n"
+	fprintf(f, "usage: nvgred [--config FILE] [--socket PATH] [--vmq-socket PATH] [--pin-dir DIR]\n"
+		   "              [--state FILE] [--foreground]\n"
 		   "       nvgred --check-config FILE\n"
 		   "       nvgred --teardown [--config FILE] [--pin-dir DIR] [--state FILE]\n");
 }
@@ -595,6 +625,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "vmq-socket", required_argument, NULL, 'V' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -615,10 +646,11 @@ int main(int argc, char **argv)
 	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;
 	d.state_path = NULL;
 	d.unrestored = json_object_new_array();
-	while ((o = getopt_long(argc, argv, "c:s:p:S:fC:Th", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:s:V:p:S:fC:Th", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d.config_path = optarg; break;
 		case 's': d.socket_path = optarg; break;
+		case 'V': d.vmq_socket_path = optarg; break;
 		case 'p': d.pin_dir = optarg; break;
 		case 'S': d.state_path = optarg; break;
 		case 'f': break;	/* always: systemd Type=notify runs us in the foreground */
@@ -630,6 +662,8 @@ int main(int argc, char **argv)
 	}
 	if (!d.state_path)
 		d.state_path = default_state_path(d.pin_dir);
+	if (!d.vmq_socket_path)
+		d.vmq_socket_path = default_vmq_socket_path(d.socket_path);
 	if (optind < argc) {
 		daemon_err("unexpected argument '%s'", argv[optind]);
 		usage(stderr);
@@ -655,7 +689,7 @@ int main(int argc, char **argv)
 	ret = start(&d);
 	if (ret) {
 		if (ctl.listen_fd > 0)
-			control_close(&ctl, d.socket_path);
+			control_close(&ctl);
 		return ret;
 	}
 	return run(&d);

@@ -85,7 +85,7 @@ static void save_vports(struct nvgred *d, json_object *cmds)
 	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
 		const struct vport_rec *v = &d->vports[i];
 		json_object *a;
-		char vs[16], mac[18], ip[INET6_ADDRSTRLEN], q[8];
+		char vs[16], mac[18], ip[INET6_ADDRSTRLEN], q[16];
 
 		if (!v->used)
 			continue;
@@ -104,6 +104,11 @@ static void save_vports(struct nvgred *d, json_object *cmds)
 			snprintf(q, sizeof(q), "%d", v->xsk_queues);
 			json_object_array_add(a, str("xsk"));
 			json_object_array_add(a, str(q));
+			if (v->has_owner) {
+				snprintf(q, sizeof(q), "%u", v->owner);
+				json_object_array_add(a, str("owner"));
+				json_object_array_add(a, str(q));
+			}
 		}
 		json_object_array_add(cmds, a);
 	}

@@ -17,6 +17,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ethtool.h"
+#include "rtnl.h"
 #include "vport_offload.h"
 
 /* Every flavour of TSO the kernel knows (names it lacks are skipped). */
@@ -75,35 +76,6 @@ static int set_dev(const char *ifname, int allowed, int mtu)
 	if (!err && mtu > 0)
 		err = set_mtu(ifname, mtu);
 	return err;
-}
-
-/* One rtnetlink request and its reply into buf; the reply length or -errno. */
-static int rtnl_talk(void *req, size_t len, char *buf, size_t cap)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n;
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-	if (fd < 0)
-		return -errno;
-	if (sendto(fd, req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    (n = recv(fd, buf, cap, 0)) < 0) {
-		n = -errno;
-	} else if (n < (int)sizeof(*h) || h->nlmsg_type == NLMSG_ERROR) {
-		n = n >= (int)(sizeof(*h) + sizeof(int)) ? *(int *)NLMSG_DATA(h) : -EIO;
-		n = n ? n : -EIO;
-	}
-	close(fd);
-	return n;
-}
-
-/* Find attribute type in the attributes [a, a + len). */
-static struct rtattr *rta_find(struct rtattr *a, int len, int type)
-{
-	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if (a->rta_type == type)
-			return a;
-	return NULL;
 }
 
 /* The netns id (as our namespace knows it) where dev's veth peer lives; -1: ours. */

@@ -82,25 +82,38 @@ in_ns b1 iperf3 -s -1 -D -p 5201 -B 192.0.2.2
 for i in $(seq 20); do in_ns b1 ss -ltn | grep -q ":5201 " && break; sleep 0.1; done
 show in_ns a1 timeout 20 iperf3 -c 192.0.2.2 -t 3 -f g; verdict $? "TCP a1 -> b1 over NVGRE"
 
-say "Host B attaches XDP to its underlay (as it does for xsk vports): host A must adapt"
-echo "    an XDP program on a veth takes TSO away from its peer, so host A's underlay can no"
-echo "    longer carry GRE GSO; nvgred on A sees it and stops offering TSO to its VMs"
-echo "xdp = always" >>"$WORK/B.conf"
-kill -HUP "$PID_B"
+say "An xsk vport on host B: VM x1 (VSID $VSID_A, 192.0.2.3) behind nvgre-vmq, on AF_XDP sockets"
+echo "    nvgred creates x1's veth pair and its queue set; nvgre-vmq gets the sockets over the"
+echo "    consumer socket and bridges them to a tap in x1's namespace (guest TSO -> LSO)"
+EXTRA_NS=(x1)
+ip netns add "$(ns x1)" && in_ns x1 ip link set lo up
+show ctl B vport add x1 vsid $VSID_A mac 02:00:00:00:50:03 ip 192.0.2.3 xsk 1
+ctl A route add $VSID_A 02:00:00:00:50:03 192.0.2.3 198.18.0.2 >/dev/null
+# ip netns exec execs: $! is nvgre-vmq itself
+ip netns exec "$(ns x1)" "$NVGRE_VMQ" --socket "$WORK/B-vmq.sock" x1 tap eth0 --set-mac >"$WORK/x1.log" 2>&1 &
+vmq_pid=$!
+for i in $(seq 50); do in_ns x1 ip link show eth0 >/dev/null 2>&1 && break; sleep 0.1; done
+in_ns x1 ip addr add 192.0.2.3/24 dev eth0
+in_ns x1 ip link set eth0 up
+show ctl B vport list
+echo "    an XDP program on a veth takes TSO away from its peer: nvgred on A sees it and stops"
+echo "    offering TSO to its VMs; and, as a NIC would, A's underlay completes checksums"
+in_ns hA ethtool -K uA tx-checksumming off >/dev/null
 for i in $(seq 30); do
 	[ "$(in_ns a1 ethtool -k eth0 | awk '/^tcp-segmentation-offload:/ {print $2}')" = off ] && break
 	sleep 0.1
 done
 show ctl B status
-show ctl A caps
 printf '    $ in_ns a1 ethtool -k eth0 | grep tcp-segmentation-offload\n'
 in_ns a1 ethtool -k eth0 | grep "^tcp-segmentation-offload" | sed 's/^/    /'
-in_ns b1 iperf3 -s -1 -D -p 5202 -B 192.0.2.2
-for i in $(seq 20); do in_ns b1 ss -ltn | grep -q ":5202 " && break; sleep 0.1; done
-show in_ns a1 timeout 20 iperf3 -c 192.0.2.2 -p 5202 -t 2 -f g
-verdict $? "TCP a1 -> b1 through host B's XDP program"
-sed -i '/^xdp = always$/d' "$WORK/B.conf"
-kill -HUP "$PID_B"
+show in_ns a1 ping -c 3 -i 0.2 -W 2 192.0.2.3; verdict $? "ping a1 -> x1 (xsk vport on host B)"
+show in_ns x1 ping -c 3 -i 0.2 -W 2 192.0.2.1; verdict $? "ping x1 -> a1 (AF_XDP transmit, TC policy)"
+in_ns x1 iperf3 -s -1 -D -p 5202 -B 192.0.2.3
+for i in $(seq 20); do in_ns x1 ss -ltn | grep -q ":5202 " && break; sleep 0.1; done
+show in_ns a1 timeout 20 iperf3 -c 192.0.2.3 -p 5202 -t 2 -f g
+verdict $? "TCP a1 -> x1 through host B's XDP program and x1's AF_XDP queue"
+kill "$vmq_pid" 2>/dev/null; wait "$vmq_pid" 2>/dev/null
+printf '    nvgre-vmq on exit: %s\n' "$(tail -1 "$WORK/x1.log")"
 
 say "Counters, per VSID and per drop reason (host B)"
 show ctl B stats

@@ -43,9 +43,11 @@ run_suite() {
 run_suite rx ./build/tests/test_rx
 run_suite tx ./tests/tx_oracle/check_tx.sh
 run_suite units ./build/tests/test_units
+run_suite vmq-tool ./build/tests/test_vmq_tool
 run_suite oracle ./tests/oracle/run.sh
 run_suite fuzz ./tests/fuzz.sh
 run_suite e2e ./tests/e2e/test_overlay.sh
+run_suite vmq ./tests/e2e/test_vmq.sh
 run_suite install ./tests/install/test_install.sh
 run_suite ctl ./tests/ctl/test_ctl.sh
 run_suite segment ./tests/segment/check_segments.sh

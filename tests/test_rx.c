@@ -6,6 +6,10 @@
  * input, or the inner frame with CE set) and the expected counter changes
  * (exactly one drop reason, or none).  Expected frames come from the test's
  * own packet builder, never from the code under test.
+ *
+ * While software channels (VMQ-4) are open, every run must leave exactly
+ * the expected record in them: one in the fixture's xsk vport's channel,
+ * with the header worked out here from the spec, nothing in any other.
  */
 /* The fixture macros set defaults that individual fixtures override. */
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -13,12 +17,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/xsk.h>
 
+#include <nvgre/bytes.h>
 #include <nvgre/rss.h>
 #include "tap.h"
 #include "pktbuild.h"
@@ -45,9 +56,14 @@ struct rx_case {
 	__u32 cfg_flags;
 	__u16 max_header;		/* 0: default */
 	__u8 ecn;			/* OUT_INNER_ECN: the inner ECN expected */
+	int counter_delta;		/* counter moves by exactly this, 0: at least 1 */
+	int sw;				/* TC: vport whose software channel gets it */
+	enum out_kind sw_out;		/* what it gets: OUT_INNER (default) or _ECN */
 };
 
 static struct testenv env;
+static struct nvgre_rss_table *rss_tbl;
+static struct t_sw_rec sw_rec;
 
 /* ---- counters ---------------------------------------------------------- */
 
@@ -97,18 +113,138 @@ static int expect_frame(const char *what, const __u8 *got, size_t glen, const __
 	return 0;
 }
 
+/*
+ * The frame a hook must put out (or hand a software channel), as kind
+ * says: into want, returning its start and *wlen.
+ */
+static const __u8 *want_frame(const struct rx_case *c, enum out_kind kind,
+			      const struct pkt_spec *s, const __u8 *in, size_t len, size_t inner,
+			      __u8 *want, size_t *wlen)
+{
+	struct pkt_spec ce = *s;
+	size_t winner;
+
+	switch (kind) {
+	case OUT_SAME:
+		*wlen = len;
+		return in;
+	case OUT_INNER_ECN:
+		ce.inner_tos = (ce.inner_tos & ~NV_ECN_MASK) | c->ecn;
+		*wlen = pkt_build(&ce, want, PKT_MAX, &winner) - winner;
+		return want + winner;
+	default:
+		*wlen = len - inner;
+		return in + inner;
+	}
+}
+
+/*
+ * The software channel header of frame s (in, len bytes as received)
+ * delivered as a wlen-byte frame, worked out from the spec: what the
+ * offloads in effect report (ST-2: with the master switch off nothing is
+ * judged and RSS sees the outer 2-tuple), offsets from the builder's
+ * layout, no GSO, no partial checksum.
+ */
+static void sw_hdr_want(const struct rx_case *c, const struct pkt_spec *s, const __u8 *in,
+			size_t len, size_t wlen, struct nvgre_sw_hdr *w)
+{
+	__u32 off = c->offload ? c->offload : NVGRE_OFF_DEFAULT;
+	int master = (off & NVGRE_OFF_MASTER) == NVGRE_OFF_MASTER, ip = s->inner_ipver;
+	struct nvgre_pkt pkt;
+	__u8 type = NVGRE_RSS_NONE;
+
+	memset(w, 0, sizeof(*w));
+	if (!master || (off & NVGRE_OFF_RSS)) {
+		nvgre_parse(&pkt, in, in + len, NVGRE_MAX_HEADER_DEFAULT);
+		w->meta.rss_hash = nvgre_rss_hash(rss_tbl, &pkt, master, &type);
+	}
+	w->meta.rss_type = type;
+	w->meta.vsid = s->vsid;
+	w->meta.flowid = s->flowid;
+	w->meta.inner_ipver = ip;
+	w->meta.l4_proto = ip ? s->l4 : 0;
+	w->meta.l3_off = ip ? NV_ETH_HLEN : 0;
+	w->meta.l4_off = ip ? NV_ETH_HLEN + (ip == 4 ? 20 : 40) : 0;
+	if (master && (off & NVGRE_OFF_RX_CSUM))
+		w->meta.csum = NVGRE_CSUM_MAKE(s->outer_ipver == 4 || ip == 4 ?
+					       NVGRE_CSUM_OK : NVGRE_CSUM_NOT_CHECKED,
+					       !ip ? NVGRE_CSUM_NOT_CHECKED :
+					       s->bad_l4_csum ? NVGRE_CSUM_BAD : NVGRE_CSUM_OK);
+	w->meta.flags = NVGRE_META_F_SW_PATH | (s->inner_dmac[0] & 1 ? NVGRE_META_F_MCAST : 0);
+	w->meta.magic = NVGRE_META_MAGIC;
+	w->meta.version = NVGRE_META_VERSION;
+	w->meta.size = sizeof(w->meta);
+	w->len = wlen;
+}
+
+/* A software channel record: exactly header w and frame want. */
+static int sw_rec_is(const struct t_sw_rec *r, const struct nvgre_sw_hdr *w, const __u8 *want)
+{
+	if (r->size != sizeof(*w) + w->len) {
+		tap_diag("record of %zu bytes, want %zu", r->size, sizeof(*w) + w->len);
+		return 0;
+	}
+	if (memcmp(&r->hdr, w, sizeof(*w))) {
+		tap_diag("software channel header differs");
+		pkt_hexdump("got", (const __u8 *)&r->hdr, sizeof(r->hdr));
+		pkt_hexdump("want", (const __u8 *)w, sizeof(*w));
+		return 0;
+	}
+	return expect_frame("software channel frame", r->frame, r->hdr.len, want, w->len);
+}
+
+/*
+ * Every open software channel holds what the fixture says after one run:
+ * the frame in c->sw's (TC only), nothing in any other.
+ */
+static int sw_as_expected(const struct rx_case *c, int hook, const struct pkt_spec *s,
+			  const __u8 *in, size_t len, size_t inner)
+{
+	static __u8 buf[PKT_MAX];
+	struct nvgre_sw_hdr w;
+	const __u8 *want;
+	size_t wlen;
+	int ok = 1, n, want_n;
+
+	for (int id = 1; id <= T_ID_MAX; id++) {
+		if (env.sw_fd[id] < 0)
+			continue;
+		want_n = hook == HOOK_TC && c->sw == id;
+		n = testenv_sw_read(env.sw_fd[id], &sw_rec, 1);
+		if (n != want_n) {
+			tap_diag("vport %d's software channel: %d records, want %d", id, n, want_n);
+			ok = 0;
+			continue;
+		}
+		if (!n)
+			continue;
+		want = want_frame(c, c->sw_out, s, in, len, inner, buf, &wlen);
+		sw_hdr_want(c, s, in, len, wlen, &w);
+		ok &= sw_rec_is(&sw_rec, &w, want);
+	}
+	return ok;
+}
+
+static int delivered(const struct rx_case *c, int hook)
+{
+	return hook == HOOK_TC && (c->tc_ret == T_TC_REDIRECT || c->tc_ret == T_TC_STOLEN);
+}
+
 static void run_hook(const struct rx_case *c, const char *combo, int hook,
 		     const struct pkt_spec *s)
 {
-	__u8 in[PKT_MAX], out[PKT_MAX], want[PKT_MAX];
-	size_t len, inner, olen, wlen = 0, winner;
+	__u8 in[PKT_MAX], out[PKT_MAX], want_buf[PKT_MAX];
+	size_t len, inner, olen, wlen;
 	struct testenv_snap a, b;
+	const __u8 *want;
 	__u32 ret = 0xdead;
+	__u64 d;
 	int err, ok, vp, want_ok;
 	const char *hn = hook == HOOK_TC ? "tc" : "xdp";
 
 	len = pkt_build(s, in, sizeof(in), &inner);
 	apply_config(c);
+	testenv_sw_drain(&env);
 	testenv_snap(&env, &a, s->vsid);
 	err = hook == HOOK_TC ? testenv_run_tc(&env, in, len, out, &olen, &ret)
 			      : testenv_run_xdp(&env, in, len, out, &olen, &ret, NULL);
@@ -125,38 +261,36 @@ static void run_hook(const struct rx_case *c, const char *combo, int hook,
 	/* Output bytes. */
 	if (ok && hook == HOOK_XDP && c->xdp_ret == T_XDP_PASS)
 		ok = expect_frame("xdp pass", out, olen, in, len);
-	if (ok && hook == HOOK_TC) {
-		switch (c->tc_out) {
-		case OUT_SAME:
-			ok = expect_frame("tc pass", out, olen, in, len);
-			break;
-		case OUT_INNER:
-			ok = expect_frame("tc decap", out, olen, in + inner, len - inner);
-			break;
-		case OUT_INNER_ECN: {
-			struct pkt_spec ce = *s;
-
-			ce.inner_tos = (ce.inner_tos & ~NV_ECN_MASK) | c->ecn;
-			wlen = pkt_build(&ce, want, sizeof(want), &winner);
-			ok = expect_frame("tc decap ECN", out, olen, want + winner, wlen - winner);
-			break;
-		}
-		case OUT_NONE:
-			break;
-		}
+	if (ok && hook == HOOK_TC && c->tc_out != OUT_NONE) {
+		want = want_frame(c, c->tc_out, s, in, len, inner, want_buf, &wlen);
+		ok = expect_frame(c->tc_out == OUT_SAME ? "tc pass" : "tc decap", out, olen,
+				  want, wlen);
 	}
+	if (ok)
+		ok = sw_as_expected(c, hook, s, in, len, inner);
 
-	/* Counters: the reason, the global counter, the vport, the checksums. */
+	/* Counters: the reason, the global counters, the vport, the checksums. */
 	if (ok)
 		ok = drops_as_expected(&a, &b, c->drop);
-	if (ok && c->counter != NO_CNT && b.cnt[c->counter] - a.cnt[c->counter] < 1) {
-		tap_diag("counter %d did not move", c->counter);
+	d = c->counter != NO_CNT ? b.cnt[c->counter] - a.cnt[c->counter] : 0;
+	if (ok && c->counter != NO_CNT &&
+	    (c->counter_delta ? d != (__u64)c->counter_delta : d < 1)) {
+		tap_diag("counter %d moved by %llu", c->counter, (unsigned long long)d);
+		ok = 0;
+	}
+	d = b.cnt[NVGRE_CNT_RX_SW_CHANNEL] - a.cnt[NVGRE_CNT_RX_SW_CHANNEL];
+	if (ok && d != (__u64)(hook == HOOK_TC && c->sw)) {
+		tap_diag("rx-sw-channel moved by %llu", (unsigned long long)d);
+		ok = 0;
+	}
+	d = b.vs.rx_delivered - a.vs.rx_delivered;
+	if (ok && d != (__u64)delivered(c, hook)) {
+		tap_diag("VSID rx_delivered moved by %llu", (unsigned long long)d);
 		ok = 0;
 	}
 	vp = hook == HOOK_TC ? c->vport_id : 0;
-	for (int i = 1; ok && i <= T_ID_D1; i++) {
-		__u64 d = b.vp[i].rx_packets - a.vp[i].rx_packets;
-
+	for (int i = 1; ok && i <= T_ID_MAX; i++) {
+		d = b.vp[i].rx_packets - a.vp[i].rx_packets;
 		if (d != (__u64)(i == vp)) {
 			tap_diag("vport %d rx moved by %llu (want vport %d)", i,
 				 (unsigned long long)d, vp);
@@ -265,6 +399,13 @@ static void e_bcast(struct pkt_spec *s) { memset(s->inner_dmac, 0xff, 6); }
 static void e_mcast6(struct pkt_spec *s) { memcpy(s->inner_dmac, (__u8[]){0x33, 0x33, 0, 0, 0, 1}, 6); }
 static void e_bcast_b(struct pkt_spec *s) { e_bcast(s); s->vsid = T_VSID_B; }
 static void e_xsk(struct pkt_spec *s) { s->vsid = T_VSID_B; memcpy(s->inner_dmac, T_MAC_VPORT_B1, 6); }
+static void e_xsk_bad_l4(struct pkt_spec *s) { e_xsk(s); s->bad_l4_csum = 1; }
+static void e_xsk_jumbo(struct pkt_spec *s) { e_xsk(s); s->payload = 3000; }
+static void e_xsk_ce(struct pkt_spec *s) { e_xsk(s); s->outer_tos = NV_ECN_CE;
+	s->inner_tos = NV_ECN_ECT0; }
+static void e_mcast6_b(struct pkt_spec *s) { e_mcast6(s); s->vsid = T_VSID_B; }
+static void e_b1_in_a(struct pkt_spec *s) { memcpy(s->inner_dmac, T_MAC_VPORT_B1, 6); }
+static void e_bcast_e(struct pkt_spec *s) { e_bcast(s); s->vsid = T_VSID_E; }
 static void e_a2(struct pkt_spec *s) { memcpy(s->inner_dmac, T_MAC_VPORT_A2, 6); }
 static void e_flowid0(struct pkt_spec *s) { s->flowid = 0; }
 static void e_flowidff(struct pkt_spec *s) { s->flowid = 0xff; }
@@ -324,10 +465,10 @@ static const struct rx_case combo_cases[] = {
 	DROP("inner 802.1Q tag", e_inner_vlan, NVGRE_DROP_INNER_VLAN),
 	DROP("spoofed outer source", e_spoof, NVGRE_DROP_SOURCE_CHECK),
 	PASS("NVGRE for another host's PA: not ours", e_other_dst, NVGRE_CNT_RX_NOT_OURS),
-	DROP("xsk vport without socket (vmq on)", e_xsk, NVGRE_DROP_XSK_NO_SOCKET,
-	     .hooks = HOOK_XDP),
-	DROP("xsk vport on the TC path: software channel", e_xsk, NVGRE_DROP_SW_CHANNEL,
-	     .hooks = HOOK_TC),
+	{ .name = "xsk vport, queue set not open: XDP leaves it to TC", .edit = e_xsk,
+	  .hooks = HOOK_XDP, .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XSK_NOT_OPEN },
+	DROP("xsk vport on the TC path, no consumer: no software channel", e_xsk,
+	     NVGRE_DROP_XSK_NO_SOCKET, .hooks = HOOK_TC, .csum_ok = 1),
 	{ .name = "xsk vport, vmq off: XDP leaves it to TC", .edit = e_xsk, .hooks = HOOK_XDP,
 	  .xdp_ret = T_XDP_PASS, .counter = NVGRE_CNT_RX_XDP_PASSED,
 	  .offload = OFF_ALL & ~NVGRE_OFF_VMQ },
@@ -365,9 +506,63 @@ static const struct rx_case single_cases[] = {
 	{ .name = "IPv6 multicast: a copy per local netdev vport", .edit = e_mcast6,
 	  .hooks = HOOK_TC, .tc_ret = T_TC_REDIRECT, .tc_out = OUT_INNER,
 	  .counter = NVGRE_CNT_RX_BCAST_COPIES, .csum_ok = 1 },
-	DROP("broadcast in a VSID without netdev vports", e_bcast_b, NVGRE_DROP_NO_LOCAL_VPORT,
-	     .hooks = HOOK_TC),
+	DROP("broadcast in a VSID with only an xsk vport, no consumer", e_bcast_b,
+	     NVGRE_DROP_XSK_NO_SOCKET, .hooks = HOOK_TC, .csum_ok = 1),
 	DROP("broadcast from a spoofed source", e_spoof, NVGRE_DROP_SOURCE_CHECK),
+	DROP("broadcast in a VSID without local vports", e_bcast_e, NVGRE_DROP_NO_LOCAL_VPORT,
+	     .hooks = HOOK_TC),
+};
+
+/* ---- VMQ-4 software channels --------------------------------------------- */
+
+/* A frame for xsk vport B1, in its software channel (opened for these). */
+#define SW(n, e, ...) { .name = n, .edit = e, .hooks = HOOK_TC, .tc_ret = T_TC_STOLEN,	\
+	.tc_out = OUT_NONE, .counter = NO_CNT, .vport_id = T_ID_B1, .sw = T_ID_B1,	\
+	.csum_ok = 1, __VA_ARGS__ }
+
+/* With B1's channel open; all four combinations and TCP, UDP, ICMP(v6). */
+static const struct rx_case sw_cases[] = {
+	SW("xsk vport, vmq off: software channel", e_xsk, .offload = OFF_ALL & ~NVGRE_OFF_VMQ),
+	SW("xsk vport, frame XDP left to TC: software channel", e_xsk),
+	SW("xsk vport, 3000-byte payload: software channel", e_xsk_jumbo),
+	SW("xsk vport, nvgre master off: software channel, nothing judged", e_xsk,
+	   .offload = OFF_ALL & ~NVGRE_OFF_NVGRE, .csum_ok = 0),
+	SW("xsk vport, rss off: software channel, no hash", e_xsk,
+	   .offload = OFF_ALL & ~NVGRE_OFF_RSS),
+	SW("xsk vport, bad L4 checksum: reported bad in the header", e_xsk_bad_l4,
+	   .csum_ok = 0, .csum_bad = 1),
+	SW("xsk vport, outer CE over ECT(0): CE in the channel's frame", e_xsk_ce,
+	   .sw_out = OUT_INNER_ECN, .ecn = NV_ECN_CE),
+	SW("broadcast in a VSID with only an xsk vport: its channel", e_bcast_b,
+	   .counter = NVGRE_CNT_RX_BCAST_COPIES, .counter_delta = 1),
+	SW("IPv6 multicast in a VSID with only an xsk vport: its channel", e_mcast6_b,
+	   .counter = NVGRE_CNT_RX_BCAST_COPIES, .counter_delta = 1),
+	/* an xsk vport never gets another VSID's frames */
+	DELIVER("unicast in VSID A: nothing in VSID B's channel", e_none),
+	DROP("VSID A frame to xsk vport B1's MAC: no vport, nothing in its channel", e_b1_in_a,
+	     NVGRE_DROP_NO_VPORT),
+	{ .name = "broadcast in VSID A: nothing in VSID B's channel", .edit = e_bcast,
+	  .hooks = HOOK_TC, .tc_ret = T_TC_REDIRECT, .tc_out = OUT_INNER, .csum_ok = 1,
+	  .counter = NVGRE_CNT_RX_BCAST_COPIES, .counter_delta = 2 },
+};
+
+/* Broadcast in VSID A with xsk vport A3 too: a copy in A3's channel, and A1, A2's clones. */
+#define BCAST_A3(n, e, ...) { .name = n, .edit = e, .hooks = HOOK_TC, .vport_id = T_ID_A3,	\
+	.sw = T_ID_A3, .csum_ok = 1, .counter = NVGRE_CNT_RX_BCAST_COPIES,		\
+	.counter_delta = 3, __VA_ARGS__ }
+
+static const struct rx_case a3_last_cases[] = {
+	BCAST_A3("broadcast, xsk vport A3 last of the VSID's list", e_bcast,
+		 .tc_ret = T_TC_STOLEN, .tc_out = OUT_NONE),
+	BCAST_A3("IPv6 multicast, xsk vport A3 last of the VSID's list", e_mcast6,
+		 .tc_ret = T_TC_STOLEN, .tc_out = OUT_NONE),
+};
+
+static const struct rx_case a3_middle_cases[] = {
+	BCAST_A3("broadcast, xsk vport A3 not last", e_bcast, .tc_ret = T_TC_REDIRECT,
+		 .tc_out = OUT_INNER),
+	BCAST_A3("IPv6 multicast, xsk vport A3 not last", e_mcast6, .tc_ret = T_TC_REDIRECT,
+		 .tc_out = OUT_INNER),
 };
 
 /* ---- ECN (W-11, RFC 6040 normal mode) ------------------------------------ */
@@ -570,6 +765,26 @@ static int xdp_meta_run(const struct pkt_spec *s, __u8 *out, size_t *olen, __u32
 	return testenv_run_xdp(&env, in, *ilen, out, olen, ret, meta_len);
 }
 
+/* Run meta + frame through nvgre_xdp_vport as arriving on ifindex queue 0. */
+static int xdp_vport_run(int ifindex, const struct nvgre_xdp_meta *m, const __u8 *frame,
+			 size_t len, __u32 *ret)
+{
+	__u8 in[PKT_MAX + sizeof(*m)], out[PKT_MAX + sizeof(*m)];
+	size_t ml = m ? sizeof(*m) : 0;
+	struct xdp_md ctx_in = { .data = ml, .data_end = ml + len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = ml + len,
+		    .data_out = out, .data_size_out = sizeof(out),
+		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in), .repeat = 1);
+
+	if (m)
+		memcpy(in, m, ml);
+	memcpy(in + ml, frame, len);
+	if (bpf_prog_test_run_opts(env.dp.xdp_vport_fd, &opts))
+		return -errno;
+	*ret = opts.retval;
+	return 0;
+}
+
 static void test_xsk_steering(void)
 {
 	const __u8 key[NVGRE_RSS_KEY_LEN] = NVGRE_RSS_DEFAULT_KEY;
@@ -577,12 +792,13 @@ static void test_xsk_steering(void)
 	struct nvgre_rss_table *tbl = malloc(sizeof(*tbl));
 	__u8 in[PKT_MAX], out[PKT_MAX];
 	size_t olen, inner, ilen;
-	struct nvgre_vport vp = { .id = 9, .kind = NVGRE_VPORT_XSK, .xsk_slot = 1, .queues = 4 };
+	struct nvgre_vport vp = { .id = 9, .kind = NVGRE_VPORT_XSK, .queues = 4 }, b1;
 	struct nvgre_xdp_meta m;
 	struct nvgre_pkt pkt;
 	struct xsk_ctx x;
 	struct pkt_spec s;
 	__u32 ret, ml, idx, hash, q;
+	__u64 e0, d0;
 	__u8 type;
 	int fd, ok;
 
@@ -592,9 +808,18 @@ static void test_xsk_steering(void)
 	nvgre_rss_build_table(tbl, key);
 	testenv_reset_config(&env);
 
-	/* VSID B, vport B1: slot 0, one queue: XSKMAP index 0. */
-	idx = 0;
-	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	/* Not open (no veth in nv_vport_devs): left to the TC path, not judged. */
+	pkt_spec_default(&s);
+	e_xsk(&s);
+	e0 = nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_XSK_NOT_OPEN);
+	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	tap_ok(ret == T_XDP_PASS && ml == 0 && olen == ilen && !memcmp(out, in, ilen) &&
+	       nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_XSK_NOT_OPEN) == e0 + 1,
+	       "xsk vport not open: XDP_PASS untouched, counted as not open");
+
+	/* Open: redirected to its veth (here nvt1) with the metadata in front. */
+	nvgre_dp_vport_get(&env.dp, T_VSID_B, T_MAC_VPORT_B1, &b1);
+	nvgre_dp_vport_dev_set(&env.dp, b1.id, env.nvt1_ifindex);
 	for (int c = 0; c < 4; c++) {
 		pkt_spec_default(&s);
 		t_spec_combo(&s, combos[c][0], combos[c][1]);
@@ -659,31 +884,255 @@ static void test_xsk_steering(void)
 		tap_ok(ret == T_XDP_REDIRECT && olen - ml == wl - wi &&
 		       !memcmp(out + ml, want + wi, wl - wi), "xsk: outer CE marks inner ECT CE");
 	}
+	nvgre_dp_vport_dev_set(&env.dp, b1.id, 0);
 
-	/* VMMQ: a vport with 4 queues at slot 1 uses index (1*4 + hash%4)*R + rxq. */
+	/* VMMQ: a vport with 4 queues gets the RSS queue in its metadata ... */
 	nvgre_dp_vport_add(&env.dp, T_VSID_B, mac_q4, &vp, NULL, 0);
+	nvgre_dp_vport_dev_set(&env.dp, vp.id, env.nvt1_ifindex);
 	pkt_spec_default(&s);
 	e_xsk(&s);
 	memcpy(s.inner_dmac, mac_q4, 6);
 	ilen = pkt_build(&s, in, sizeof(in), &inner);
 	nvgre_parse(&pkt, in, in + ilen, NVGRE_MAX_HEADER_DEFAULT);
 	q = nvgre_rss_hash(tbl, &pkt, 1, &type) % 4;
-	idx = 1 * 4 + (q + 1) % 4;	/* a neighbouring queue's slot only */
-	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
-	testenv_run_xdp(&env, in, ilen, out, &olen, &ret, &ml);
-	tap_ok(ret == T_XDP_DROP, "vmmq: socket of another queue is not used (queue %u empty)", q);
-	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
-	idx = 1 * 4 + q;
-	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
 	testenv_run_xdp(&env, in, ilen, out, &olen, &ret, &ml);
 	memcpy(&m, out, sizeof(m));
-	tap_ok(ret == T_XDP_REDIRECT && m.queue == q, "vmmq: steered to queue %u by RSS hash", q);
+	tap_ok(ret == T_XDP_REDIRECT && m.queue == q, "vmmq: queue %u (RSS hash %% 4) in the metadata",
+	       q);
+
+	/* ... and the vport's veth program takes the socket of that queue only. */
+	nvgre_dp_xsk_dev_set(&env.dp, env.nvt1_ifindex, vp.id);
+	idx = vp.id * NVGRE_VMQ_MAX_QUEUES + (q + 1) % 4;	/* a neighbouring queue's slot */
+	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	d0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_XSK_NO_SOCKET);
+	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
+	tap_ok(ret == T_XDP_DROP && nvgre_dp_drops(&env.dp, NVGRE_DROP_XSK_NO_SOCKET) == d0 + 1,
+	       "vport veth: queue %u's slot empty: dropped as xsk-no-socket, never another queue's",
+	       q);
 	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
+	idx = vp.id * NVGRE_VMQ_MAX_QUEUES + q;
+	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
+	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
+	tap_ok(ret == T_XDP_REDIRECT, "vport veth: steered to the socket of queue %u", q);
+	d0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_NOT_VPORT);
+	xdp_vport_run(env.nvt1_ifindex, NULL, out + ml, olen - ml, &ret);
+	tap_ok(ret == T_XDP_DROP && nvgre_dp_drops(&env.dp, NVGRE_DROP_NOT_VPORT) == d0 + 1,
+	       "vport veth: a frame without our metadata is dropped (not-a-vport)");
+	m.magic = 0;
+	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
+	tap_ok(ret == T_XDP_DROP, "vport veth: metadata with a wrong magic is dropped");
+	nvgre_dp_xsk_dev_set(&env.dp, env.nvt1_ifindex, 0);
+	m.magic = NVGRE_META_MAGIC;
+	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
+	tap_ok(ret == T_XDP_DROP, "vport veth: a device that is no xsk vport's is dropped");
+
+	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
+	nvgre_dp_vport_dev_set(&env.dp, vp.id, 0);
 	nvgre_dp_vport_del(&env.dp, T_VSID_B, mac_q4);
-	idx = 0;
-	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
 	xsk_close(&x);
 	free(tbl);
+}
+
+/* ---- VMQ-4 software channels ---------------------------------------------- */
+
+/* Run a fixture table for every combination. */
+static void run_table(const struct rx_case *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_all_combos(&t[i]);
+}
+
+/* Swap the last two entries of VSID A's list of local vports. */
+static int swap_last_local(void)
+{
+	struct nvgre_vsid v;
+	__u32 vsid = T_VSID_A, t;
+
+	if (nvgre_dp_vsid_get(&env.dp, vsid, &v) || v.n_local < 2)
+		return -1;
+	t = v.local_ifindex[v.n_local - 1];
+	v.local_ifindex[v.n_local - 1] = v.local_ifindex[v.n_local - 2];
+	v.local_ifindex[v.n_local - 2] = t;
+	return bpf_map_update_elem(env.dp.vsids_fd, &vsid, &v, BPF_EXIST);
+}
+
+/*
+ * A full ring buffer (no consumer reading): the frames that do not fit are
+ * dropped and counted as sw-channel-full, never anything else, and there
+ * is room again once the consumer has read.
+ */
+static void test_sw_full(void)
+{
+	static __u8 in[PKT_MAX], out[PKT_MAX];
+	const int extra = 10;
+	struct pkt_spec s;
+	size_t len, inner, olen, rec;
+	int fit, stolen = 0, shot = 0, other = 0, order = 1, n, i;
+	__u64 full0, drops0 = 0, drops1 = 0;
+	__u32 ret;
+
+	pkt_spec_default(&s);
+	e_xsk_jumbo(&s);
+	len = pkt_build(&s, in, sizeof(in), &inner);
+	/* a ring buffer record: 8-byte header, 8-byte aligned */
+	rec = (8 + sizeof(struct nvgre_sw_hdr) + len - inner + 7) & ~7ul;
+	fit = NVGRE_SW_CHANNEL_SIZE / rec;
+	apply_config(&(struct rx_case){ 0 });
+	testenv_sw_drain(&env);
+	full0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_SW_CHANNEL_FULL);
+	for (i = 1; i < NVGRE_DROP_MAX; i++)
+		drops0 += nvgre_dp_drops(&env.dp, i);
+	for (i = 0; i < fit + extra; i++) {
+		if (testenv_run_tc(&env, in, len, out, &olen, &ret))
+			ret = ~0u;
+		if (ret == T_TC_STOLEN)
+			order &= !shot, stolen++;
+		else if (ret == T_TC_SHOT)
+			shot++;
+		else
+			other++;
+	}
+	for (i = 1; i < NVGRE_DROP_MAX; i++)
+		drops1 += nvgre_dp_drops(&env.dp, i);
+	tap_ok(stolen == fit && shot == extra && !other && order &&
+	       nvgre_dp_drops(&env.dp, NVGRE_DROP_SW_CHANNEL_FULL) - full0 == (__u64)extra &&
+	       drops1 - drops0 == (__u64)extra,
+	       "full software channel: %d of %d frames fit (want %d), the rest sw-channel-full "
+	       "(%d dropped, %d other verdicts)", stolen, fit + extra, fit, shot, other);
+	n = testenv_sw_read(env.sw_fd[T_ID_B1], &sw_rec, 1);
+	tap_ok(n == fit && sw_rec.hdr.len == len - inner &&
+	       !memcmp(sw_rec.frame, in + inner, len - inner),
+	       "full software channel: the consumer reads all %d records (%d), the first intact",
+	       fit, n);
+	tap_ok(!testenv_run_tc(&env, in, len, out, &olen, &ret) && ret == T_TC_STOLEN &&
+	       testenv_sw_read(env.sw_fd[T_ID_B1], NULL, 0) == 1,
+	       "software channel read empty: room again");
+}
+
+/* CHECKSUM_PARTIAL: the L4 checksum field holds the folded pseudo-header sum only. */
+static void make_partial(__u8 *ip, int ipver, __u8 proto, __u8 *l4, __u16 l4len, int csum_off)
+{
+	__u8 ph[40] = {};
+	size_t n;
+
+	if (ipver == 4) {
+		memcpy(ph, ip + 12, 8);
+		ph[9] = proto;
+		nv_put16(ph + 10, l4len);
+		n = 12;
+	} else {
+		memcpy(ph, ip + 8, 32);
+		nv_put32(ph + 32, l4len);
+		ph[39] = proto;
+		n = 40;
+	}
+	nv_put16(l4 + csum_off, (__u16)~pkt_csum(ph, n, 0));
+}
+
+/* Send frame out of ifname with a virtio-net header, as a VM backend would. */
+static int vnet_send(const char *ifname, const struct virtio_net_hdr *vh, const void *frame,
+		     size_t len)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = if_nametoindex(ifname),
+	};
+	struct iovec iov[2] = {
+		{ .iov_base = (void *)vh, .iov_len = sizeof(*vh) },
+		{ .iov_base = (void *)frame, .iov_len = len },
+	};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)), on = 1, err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof(on)) ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		err = -errno;
+	if (!err) {
+		n = writev(fd, iov, 2);
+		err = n < 0 ? -errno : n != (ssize_t)(sizeof(*vh) + len) ? -EIO : 0;
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * CSUM-RX-5 on the software channel: an NVGRE frame whose inner L4
+ * checksum is left CHECKSUM_PARTIAL (a local sender's, across a veth)
+ * reaches the xsk vport with csum_partial and csum_start/offset counted
+ * from the decapsulated frame, not from where the skb began: nvgre_tc_rx
+ * attached to und0 for real, the frame sent on und1.
+ */
+static void test_sw_partial(void)
+{
+	static __u8 in[PKT_MAX];
+	struct nvgre_sw_hdr w;
+	struct pkt_spec s;
+	size_t len, inner;
+	int err = testenv_tc_attach(env.und0_ifindex, env.dp.tc_rx_fd), c, n, ok;
+
+	if (!tap_ok(!err, "receive program attached to und0 (%d)", err))
+		return;
+	testenv_reset_config(&env);
+	for (c = 0; c < 4; c++)
+		for (int udp = 0; udp < 2; udp++) {
+			struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM };
+			size_t l3, l4, iplen;
+
+			pkt_spec_default(&s);
+			s.l4 = udp ? 17 : 6;
+			t_spec_combo(&s, combos[c][0], combos[c][1]);
+			e_xsk(&s);
+			s.payload = 1000;
+			len = pkt_build(&s, in, sizeof(in), &inner);
+			l3 = inner + NV_ETH_HLEN;
+			iplen = s.inner_ipver == 4 ? 20 : 40;
+			l4 = l3 + iplen;
+			make_partial(in + l3, s.inner_ipver, s.l4, in + l4, len - l4, udp ? 6 : 16);
+			vh.csum_start = l4;
+			vh.csum_offset = udp ? 6 : 16;
+			testenv_sw_drain(&env);
+			err = vnet_send("und1", &vh, in, len);
+			n = err ? err : testenv_sw_wait(env.sw_fd[T_ID_B1], &sw_rec, 1, 1000);
+			sw_hdr_want(&(struct rx_case){ 0 }, &s, in, len, len - inner, &w);
+			/* L4 left to the consumer: not checked */
+			w.meta.csum = NVGRE_CSUM_MAKE(NVGRE_CSUM_IP(w.meta.csum),
+						      NVGRE_CSUM_NOT_CHECKED);
+			w.csum_partial = 1;
+			w.csum_start = NV_ETH_HLEN + iplen;
+			w.csum_offset = udp ? 6 : 16;
+			ok = n == 1 && sw_rec_is(&sw_rec, &w, in + inner);
+			tap_ok(ok, "CHECKSUM_PARTIAL %d-in-%d %s through und0: partial, start %u "
+			       "offset %u in the software channel (records %d)", s.inner_ipver,
+			       s.outer_ipver, udp ? "udp" : "tcp", w.csum_start, w.csum_offset, n);
+		}
+	testenv_tc_detach(env.und0_ifindex);
+}
+
+static void test_sw_channel(void)
+{
+	int ok;
+
+	int err = testenv_sw_open(&env, T_ID_B1);
+
+	if (!tap_ok(!err, "software channel of xsk vport B1 in place (%d)", err))
+		return;
+	run_table(sw_cases, NV_ARRAY_SIZE(sw_cases));
+
+	ok = !testenv_add_a3(&env);
+	if (tap_ok(ok && !testenv_sw_open(&env, T_ID_A3),
+		   "xsk vport A3 added to VSID A, its channel open")) {
+		run_table(a3_last_cases, NV_ARRAY_SIZE(a3_last_cases));
+		if (tap_ok(!swap_last_local(), "A3 moved before A2 in VSID A's local list"))
+			run_table(a3_middle_cases, NV_ARRAY_SIZE(a3_middle_cases));
+	}
+	testenv_sw_close(&env, T_ID_A3);
+	testenv_del_a3(&env);
+
+	test_sw_full();
+	test_sw_partial();
+	testenv_sw_close(&env, T_ID_B1);
 }
 
 /* ---- attach: the verifier and both XDP modes ------------------------------- */
@@ -715,6 +1164,12 @@ static void test_attach(void)
 
 int main(void)
 {
+	const __u8 key[NVGRE_RSS_KEY_LEN] = NVGRE_RSS_DEFAULT_KEY;
+
+	rss_tbl = malloc(sizeof(*rss_tbl));
+	if (!rss_tbl)
+		return 1;
+	nvgre_rss_build_table(rss_tbl, key);
 	if (testenv_init(&env)) {
 		tap_ok(0, "test environment (netns, data path load)");
 		return tap_done();
@@ -733,8 +1188,10 @@ int main(void)
 	test_non_ip();
 	test_not_configured();
 	test_xsk_steering();
+	test_sw_channel();
 	test_attach();
 
 	testenv_fini(&env);
+	free(rss_tbl);
 	return tap_done();
 }

@@ -11,6 +11,11 @@
  * underlay's forwarding on (bpf_fib_lookup answers, outer MACs written) and
  * off (bpf_redirect_neigh fills them in later, the output carries zeros).
  *
+ * xsk vports A3 (VSID A) and B1 (VSID B) have their software channels
+ * (VMQ-4) open throughout: every run must leave exactly the expected record
+ * in them (local delivery, broadcast copies, replies to an xsk sender),
+ * with the header a receiver gets, and nothing in the other.
+ *
  * Also: W-7 errors with a small underlay MTU, FlowID and flow label
  * stability, a round trip through the receive program of a second data path
  * playing the remote host, head-end replication captured on the wire, and
@@ -35,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -53,7 +60,7 @@
 #define ICMP_BURST	10
 #define SMALL_MTU	1280
 
-enum port { PORT_A1, PORT_A2, PORT_NOT_VPORT };
+enum port { PORT_A1, PORT_A2, PORT_NOT_VPORT, PORT_B1, PORT_A3 };	/* B1, A3: xsk vports */
 /*
  * What the output must be: nothing (dropped), the NVGRE frame, the input
  * unchanged, an ARP reply, an NA, an ICMP(v6) error of the inner family, or
@@ -80,11 +87,16 @@ struct tx_case {
 	__u32 cfg_flags;
 	int no_pa;				/* 4 or 6: this host has no PA of it */
 	int vport_rx;				/* vport id whose rx must move, 0: none */
+	int sw_out;				/* xsk vport whose software channel gets
+						 * the output (instead of test_run's) */
+	int sw_copy;				/* xsk vport whose channel gets the input
+						 * unchanged (broadcast) */
 	__u64 cnt[NVGRE_CNT_MAX];		/* deltas; TX_PACKETS: by the port */
 	__u64 drops[NVGRE_DROP_MAX];		/* deltas of every reason */
 };
 
 static struct testenv env;
+static struct t_sw_rec sw_rec;
 static FILE *pcap, *expect;
 static int fwd_mode;		/* FWD_ON or FWD_OFF, as set on und0 */
 static int und_mtu = 1500;
@@ -245,7 +257,7 @@ static const char *const cnt_names[NVGRE_CNT_MAX] = {
 	"rx-packets", "rx-not-nvgre", "rx-outer-fragment", "rx-xdp-steered", "rx-xdp-passed",
 	"rx-tc-delivered", "rx-bcast-copies", "rx-csum-partial", "rx-parse-limit",
 	"tx-packets", "tx-encap", "tx-local", "tx-arp-proxy", "tx-nd-proxy", "tx-replica",
-	"tx-icmp-too-big", "tx-gso",
+	"tx-icmp-too-big", "tx-gso", "rx-not-ours", "rx-sw-channel", "rx-xsk-empty-slot",
 };
 
 /*
@@ -253,10 +265,26 @@ static const char *const cnt_names[NVGRE_CNT_MAX] = {
  * the VSID's tx_drops), global counters, the VSID's tx stats (which mirror
  * the global ones: one VSID is involved) and the vports' stats.
  */
+static int port_id(enum port p)
+{
+	return p == PORT_A2 ? T_ID_A2 : p == PORT_B1 ? T_ID_B1 : p == PORT_A3 ? T_ID_A3 : T_ID_A1;
+}
+
+/* The VSID of a port, and of an xsk vport id's channel. */
+static __u32 port_vsid(enum port p)
+{
+	return p == PORT_B1 ? T_VSID_B : T_VSID_A;
+}
+
+static __u32 id_vsid(int id)
+{
+	return id == T_ID_B1 ? T_VSID_B : T_VSID_A;
+}
+
 static int counters_as_expected(const struct tx_case *c, const struct testenv_snap *a,
 				const struct testenv_snap *b, size_t len)
 {
-	int vport = c->port != PORT_NOT_VPORT, sender = c->port == PORT_A2 ? T_ID_A2 : T_ID_A1;
+	int vport = c->port != PORT_NOT_VPORT, sender = port_id(c->port);
 	const __u64 *n = c->cnt;
 	char what[64];
 	int ok = 1, i;
@@ -278,7 +306,7 @@ static int counters_as_expected(const struct tx_case *c, const struct testenv_sn
 		       n[NVGRE_CNT_TX_REPLICA]);
 	ok &= delta_is("vsid tx_proxied", a->vs.tx_proxied, b->vs.tx_proxied,
 		       n[NVGRE_CNT_TX_ARP_PROXY] + n[NVGRE_CNT_TX_ND_PROXY]);
-	for (i = 1; i <= T_ID_D1; i++) {
+	for (i = 1; i <= T_ID_MAX; i++) {
 		snprintf(what, sizeof(what), "vport %d tx_packets", i);
 		ok &= delta_is(what, a->vp[i].tx_packets, b->vp[i].tx_packets,
 			       vport && i == sender);
@@ -813,7 +841,106 @@ static void set_config(__u32 flags, int no_pa)
 
 static int port_ifindex(enum port p)
 {
-	return p == PORT_A1 ? env.nvt0_ifindex : p == PORT_A2 ? env.a2_ifindex : env.nvt1_ifindex;
+	switch (p) {
+	case PORT_A1:
+		return env.nvt0_ifindex;
+	case PORT_A2:
+		return env.a2_ifindex;
+	case PORT_B1:
+		return env.b1_ifindex;
+	case PORT_A3:
+		return env.a3_ifindex;
+	default:
+		return env.nvt1_ifindex;
+	}
+}
+
+/* ---- software channels (VMQ-4) ------------------------------------------- */
+
+/*
+ * The header of frame f (len bytes) in a software channel of VSID vsid,
+ * from the transmit path: offsets of its own headers (the test's reading
+ * of the frame), nothing judged, no RSS, no FlowID.
+ */
+static void sw_hdr_want(const __u8 *f, size_t len, __u32 vsid, struct nvgre_sw_hdr *w)
+{
+	__u16 type = nv_get16(f + 12);
+	__u8 proto = 0, l4 = 0;
+
+	memset(w, 0, sizeof(*w));
+	if (type == ETH_P_IP) {
+		proto = f[23];
+		l4 = nv_get16(f + 20) & 0x3fff ? 0 : 14 + (f[14] & 0xf) * 4;
+		w->meta.inner_ipver = 4;
+	} else if (type == ETH_P_IPV6) {
+		proto = f[20];
+		l4 = 54;
+		w->meta.inner_ipver = 6;
+	}
+	if (w->meta.inner_ipver) {
+		w->meta.l3_off = 14;
+		w->meta.l4_proto = proto;
+		if (proto == 6 || proto == 17 || proto == 1 || proto == 58)
+			w->meta.l4_off = l4;
+	}
+	w->meta.vsid = vsid;
+	w->meta.flags = NVGRE_META_F_SW_PATH | (f[0] & 1 ? NVGRE_META_F_MCAST : 0);
+	w->meta.magic = NVGRE_META_MAGIC;
+	w->meta.version = NVGRE_META_VERSION;
+	w->meta.size = sizeof(w->meta);
+	w->len = len;
+}
+
+/* The record just read has header w. */
+static int sw_hdr_is(const struct nvgre_sw_hdr *w, const char *what)
+{
+	if (sw_rec.size == sizeof(*w) + w->len && !memcmp(&sw_rec.hdr, w, sizeof(*w)))
+		return 1;
+	tap_diag("%s: software channel record of %zu bytes, header differs", what, sw_rec.size);
+	pkt_hexdump("got", (const __u8 *)&sw_rec.hdr, sizeof(sw_rec.hdr));
+	pkt_hexdump("want", (const __u8 *)w, sizeof(*w));
+	return 0;
+}
+
+/* The record just read from xsk vport id's channel carries a frame with its right header. */
+static int sw_rec_ok(int id, const char *what)
+{
+	struct nvgre_sw_hdr w;
+
+	sw_hdr_want(sw_rec.frame, sw_rec.hdr.len, id_vsid(id), &w);
+	return sw_hdr_is(&w, what);
+}
+
+/*
+ * What the xsk vports' channels hold after one run: a copy of the input
+ * (frame in, len bytes) in copy's, or the output in out's (then in *o,
+ * *olen), nothing anywhere else.
+ */
+static int sw_as_expected(int out, int copy, const __u8 *in, size_t len, __u8 *o, size_t *olen)
+{
+	int ok = 1, n, want_n;
+
+	for (int id = 1; id <= T_ID_MAX; id++) {
+		if (env.sw_fd[id] < 0)
+			continue;
+		want_n = (id == out) + (id == copy);
+		n = testenv_sw_read(env.sw_fd[id], &sw_rec, 1);
+		if (n != want_n) {
+			tap_diag("vport %d's software channel: %d records, want %d", id, n, want_n);
+			ok = 0;
+		} else if (n && !sw_rec_ok(id, id == out ? "output" : "copy")) {
+			ok = 0;
+		} else if (n && id == copy && (sw_rec.hdr.len != len ||
+					       memcmp(sw_rec.frame, in, len))) {
+			tap_diag("vport %d's copy differs from the frame sent", id);
+			pkt_hexdump("got", sw_rec.frame, sw_rec.hdr.len);
+			ok = 0;
+		} else if (n && id == out) {
+			*olen = sw_rec.hdr.len;
+			memcpy(o, sw_rec.frame, *olen);
+		}
+	}
+	return ok;
 }
 
 /* ---- running one fixture -------------------------------------------------- */
@@ -906,9 +1033,10 @@ static void run_case(const struct tx_case *c, int pa, int inner, int l4)
 	set_config(c->cfg_flags, c->no_pa == NO_PA_OUTER ? r->pa : c->no_pa);
 	set_und_mtu(c->und_mtu ? c->und_mtu : 1500);
 	icmp_rl_reset();
-	testenv_snap(&env, &a, T_VSID_A);
+	testenv_sw_drain(&env);
+	testenv_snap(&env, &a, port_vsid(c->port));
 	err = testenv_run_tx(&env, port_ifindex(c->port), r->in, r->len, r->out, &r->olen, &r->ret);
-	testenv_snap(&env, &b, T_VSID_A);
+	testenv_snap(&env, &b, port_vsid(c->port));
 
 	ok = !err;
 	if (err)
@@ -917,6 +1045,8 @@ static void run_case(const struct tx_case *c, int pa, int inner, int l4)
 		tap_diag("verdict %u, want %d", r->ret, c->ret);
 		ok = 0;
 	}
+	if (ok)
+		ok = sw_as_expected(c->sw_out, c->sw_copy, r->in, r->len, r->out, &r->olen);
 	if (ok)
 		ok = check_output(c, r, name);
 	if (ok)
@@ -982,6 +1112,28 @@ static void e_a2_to_a1(struct pkt_spec *s)
 	s->inner_dst = T_IP4_A1;
 }
 
+static void e_to_a3(struct pkt_spec *s)
+{
+	memcpy(s->inner_dmac, T_MAC_VPORT_A3, 6);
+	s->inner_dst = s->inner_ipver == 4 ? T_IP4_A3 : T_IP6_A3;
+}
+
+/* Sent by xsk vport A3 (from A1's addresses), from its own addresses. */
+static void e_a3_mac(struct pkt_spec *s) { memcpy(s->inner_smac, T_MAC_VPORT_A3, 6); }
+
+static void e_from_a3(struct pkt_spec *s)
+{
+	e_a3_mac(s);
+	s->inner_src = s->inner_ipver == 4 ? T_IP4_A3 : T_IP6_A3;
+}
+
+static void e_a3_to_a1(struct pkt_spec *s)
+{
+	e_from_a3(s);
+	memcpy(s->inner_dmac, T_MAC_VPORT_A1, 6);
+	s->inner_dst = s->inner_ipver == 4 ? T_IP4_A1 : T_IP6_A1;
+}
+
 static void e_bcast4(struct pkt_spec *s)
 {
 	memcpy(s->inner_dmac, MAC_BCAST, 6);
@@ -999,6 +1151,21 @@ static void x_no_df(__u8 *f, size_t len)
 	(void)len;
 	nv_put16(f + 20, 0);
 	fix_ip4_csum(f);
+}
+
+/*
+ * The frame as xsk vport B1 sends it: B1 has A1's addresses in VSID B,
+ * so only A1's MAC changes (with the ICMPv6 checksum over an ND option).
+ */
+static void x_from_b1(__u8 *f, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (!memcmp(f + i, T_MAC_VPORT_A1, 6))
+			memcpy(f + i, T_MAC_VPORT_B1, 6);
+	if (nv_get16(f + 12) == ETH_P_IPV6 && f[20] == 58) {
+		nv_put16(f + 56, 0);
+		nv_put16(f + 56, icmp6_csum(f));
+	}
 }
 
 static void x_qinq(__u8 *f, size_t len)
@@ -1028,6 +1195,14 @@ static size_t f_ll_src(__u8 *b) { return spec_with(b, 4, 6, 17, e_ll_src); }
 static size_t f_unspec_src(__u8 *b) { return spec_with(b, 4, 6, 17, e_unspec_src); }
 static size_t f_a2_to_a1(__u8 *b) { return spec_with(b, 4, 4, 6, e_a2_to_a1); }
 static size_t f_bcast4(__u8 *b) { return spec_with(b, 4, 4, 17, e_bcast4); }
+
+static void e_bcast4_a3(struct pkt_spec *s)
+{
+	e_bcast4(s);
+	e_from_a3(s);
+}
+
+static size_t f_bcast4_a3(__u8 *b) { return spec_with(b, 4, 4, 17, e_bcast4_a3); }
 static size_t f_mcast6(__u8 *b) { return spec_with(b, 4, 6, 17, e_mcast6); }
 
 /* ARP from A1 (its MAC and IP), to the broadcast address, asking for tpa. */
@@ -1118,22 +1293,29 @@ static size_t f_na_own(__u8 *b) { return nd_frame(b, 136, T_IP6_A1, T_IP6_A1, 1)
 #define ARP_PROXY(n, mk, mac) PROXY(n, mk, OUT_ARP_REPLY, mac, ARP_PROXY)
 #define ND_PROXY(n, mk, mac) PROXY(n, mk, OUT_NA, mac, ND_PROXY)
 /*
- * W-9 in VSID A: a copy to local vport A2, and one NVGRE copy per remote
- * PA: REMOTE4's (the only IPv4 one) is this frame, sent; REMOTE6's (IPv6)
- * goes through a second pass of the original frame, cloned back into the
- * vport's ingress (where no program runs under test_run).  Without
- * forwarding on the underlay and with no MACs learned from the PA, a
- * non-IP frame has no outer MACs: no remote copy (counted).
+ * W-9 in VSID A: a copy to local vport A2, one into xsk vport A3's software
+ * channel, and one NVGRE copy per remote PA: REMOTE4's (the only IPv4 one)
+ * is this frame, sent; REMOTE6's (IPv6) goes through a second pass of the
+ * original frame, cloned back into the vport's ingress (where no program
+ * runs under test_run).  Without forwarding on the underlay and with no
+ * MACs learned from the PA, a non-IP frame has no outer MACs: no remote
+ * copy (counted).
  */
+#define A3_COPY .sw_copy = T_ID_A3, .vport_rx = T_ID_A3, .cnt[NVGRE_CNT_RX_SW_CHANNEL] = 1
 #define BCAST(n, mk)									\
 	{ .name = n, .make = mk, .modes = FWD_ANY, .ret = T_TC_REDIRECT, .out = OUT_REPLICA, \
-	  .cnt[C(REPLICA)] = 1, .cnt[C(ENCAP)] = 1 }
+	  .cnt[C(REPLICA)] = 2, .cnt[C(ENCAP)] = 1, A3_COPY }
 #define BCAST_NON_IP(n, mk)								\
 	{ .name = n, .make = mk, .modes = FWD_ON, .ret = T_TC_REDIRECT, .out = OUT_REPLICA, \
-	  .cnt[C(REPLICA)] = 1, .cnt[C(ENCAP)] = 1 },					\
+	  .cnt[C(REPLICA)] = 2, .cnt[C(ENCAP)] = 1, A3_COPY },				\
 	{ .name = n " (no remote copy without forwarding or learned MACs)", .make = mk,	\
-	  .modes = FWD_OFF, .ret = T_TC_SHOT, .cnt[C(REPLICA)] = 1,			\
-	  .drops[D(FIB_FAILED)] = 1 }
+	  .modes = FWD_OFF, .ret = T_TC_SHOT, .cnt[C(REPLICA)] = 2,			\
+	  .drops[D(FIB_FAILED)] = 1, A3_COPY }
+/* Into xsk vport id's software channel: sent to it, or a reply to its own frame. */
+#define TO_SW(id) .ret = T_TC_STOLEN, .sw_out = id, .vport_rx = id,			\
+	.cnt[NVGRE_CNT_RX_SW_CHANNEL] = 1
+/* Sent by xsk vport B1 (VSID B) */
+#define FROM_B1 .port = PORT_B1, .fix = x_from_b1
 /* Non-IP unicast to a remote host: bpf_redirect_neigh only takes IP skbs. */
 #define NON_IP(n, mk)									\
 	ENCAP(n, .make = mk, .pa = 4, .modes = FWD_ON),					\
@@ -1167,6 +1349,17 @@ static const struct tx_case combo_cases[] = {
 	ENCAP("exactly the tenant MTU: encapsulated", .edit = e_fit, .und_mtu = SMALL_MTU),
 	DROP("too big without DF: dropped, no ICMP", TOO_BIG, .edit = e_l3_1400, .fix = x_no_df,
 	     .inner_only = 4, .und_mtu = SMALL_MTU),
+	/* VMQ-4: xsk vports send like netdev ones and get local frames in their channel */
+	LOCAL("local delivery to xsk vport A3: its software channel", .edit = e_to_a3,
+	      TO_SW(T_ID_A3)),
+	LOCAL("xsk vport A3 sends to vport A1", .edit = e_a3_to_a1, .port = PORT_A3,
+	      .vport_rx = T_ID_A1),
+	ENCAP("xsk vport A3 sends to a remote host: encapsulated", .edit = e_from_a3,
+	      .port = PORT_A3),
+	DROP("xsk vport A3 sends from A1's address", SPOOF_IP, .edit = e_a3_mac,
+	     .port = PORT_A3, .l4_only = 6),
+	TOO_BIG("too big from xsk vport B1: the ICMP error in its software channel", e_l3_1400,
+		FROM_B1, TO_SW(T_ID_B1)),
 };
 
 static const struct tx_case single_cases[] = {
@@ -1204,6 +1397,15 @@ static const struct tx_case single_cases[] = {
 	BCAST("NS for DAD (source ::): not proxied, replicated", f_ns_dad),
 	BCAST("NS for DAD with an option: not proxied, replicated", f_ns_dad_opt),
 	BCAST("NS for an unknown address: replicated", f_ns_unknown),
+	{ .name = "broadcast from xsk vport A3: copies to A1 and A2, none to itself",
+	  .make = f_bcast4_a3, .port = PORT_A3, .modes = FWD_ANY, .ret = T_TC_REDIRECT,
+	  .out = OUT_REPLICA, .cnt[C(REPLICA)] = 2, .cnt[C(ENCAP)] = 1 },
+	{ .name = "ARP proxy for xsk vport B1: the answer in its software channel",
+	  .make = f_arp_remote4, FROM_B1, .out = OUT_ARP_REPLY, .reply_mac = T_MAC_REMOTE4,
+	  .cnt[C(ARP_PROXY)] = 1, .modes = FWD_ANY, TO_SW(T_ID_B1) },
+	{ .name = "ND proxy for xsk vport B1: the answer in its software channel",
+	  .make = f_ns_global, FROM_B1, .out = OUT_NA, .reply_mac = T_MAC_REMOTE4,
+	  .cnt[C(ND_PROXY)] = 1, .modes = FWD_ANY, TO_SW(T_ID_B1) },
 };
 
 static const int combos[4][2] = { {4, 4}, {4, 6}, {6, 4}, {6, 6} };	/* {pa, inner} */
@@ -1587,25 +1789,6 @@ static int is_from_a1(const __u8 *f, size_t n)
 	return n >= 14 && !memcmp(f + 6, T_MAC_VPORT_A1, 6);
 }
 
-static int tc_attach(int ifindex, int prog_fd)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
-	int err = bpf_tc_hook_create(&hook);
-
-	if (!err || err == -EEXIST)
-		err = bpf_tc_attach(&hook, &opts);
-	return err;
-}
-
-static void tc_detach(int ifindex)
-{
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-	bpf_tc_hook_destroy(&hook);
-}
-
 struct wire {
 	int nvt1, und1, vpa2p;
 };
@@ -1701,12 +1884,12 @@ static void wire_close(struct wire *w)
 static void test_wire(void)
 {
 	struct wire w;
-	int ok = !wire_open(&w) && !tc_attach(env.nvt0_ifindex, env.dp.tc_tx_fd);
+	int ok = !wire_open(&w) && !testenv_tc_attach(env.nvt0_ifindex, env.dp.tc_tx_fd);
 
 	if (tap_ok(ok, "transmit program attached to vport A1, packet sockets open%s",
 		   mode_name(0)))
 		test_wire_unicast(&w);
-	tc_detach(env.nvt0_ifindex);
+	testenv_tc_detach(env.nvt0_ifindex);
 	wire_close(&w);
 }
 
@@ -1719,7 +1902,7 @@ static void test_wire(void)
 static void test_replication_wire(void)
 {
 	static __u8 in[PKT_MAX], out[PKT_MAX], got[2][PKT_MAX];
-	struct tx_case c = { .cnt[C(REPLICA)] = 3, .cnt[C(ENCAP)] = 2 };
+	struct tx_case c = { .cnt[C(REPLICA)] = 4, .cnt[C(ENCAP)] = 2, A3_COPY };
 	const char *dsts[2] = { T_PA_REMOTE4, T_PA_OTHER4 };
 	const __u8 *macs[2] = { und_mac_remote, UND_MAC_OTHER4 };
 	union nvgre_ip pa;
@@ -1741,12 +1924,15 @@ static void test_replication_wire(void)
 	len = f_arp_unknown(in);
 	raw_drain(w.und1);
 	raw_drain(w.vpa2p);
+	testenv_sw_drain(&env);
 	testenv_snap(&env, &a, T_VSID_A);
 	ok = !testenv_run_tx(&env, env.nvt0_ifindex, in, len, out, &olen, &ret) &&
 	     ret == T_TC_SHOT;
 	testenv_snap(&env, &b, T_VSID_A);
 	tap_ok(ok && counters_as_expected(&c, &a, &b, len),
 	       "broadcast to 3 remote PAs: verdict %u, copies counted", ret);
+	tap_ok(sw_as_expected(0, T_ID_A3, in, len, NULL, NULL),
+	       "xsk vport A3's copy in its software channel, unchanged");
 	ew = want_encap(4, T_PA_OTHER4);
 	ew.dmac = UND_MAC_OTHER4;
 	tap_ok(check_encap(out, olen, in, len, &ew, &seen),
@@ -1774,6 +1960,86 @@ static void test_replication_wire(void)
 out:
 	wire_close(&w);
 	sh("ip neigh del " T_PA_OTHER4 " dev und0");
+}
+
+/* ---- a real GSO skb into a software channel -------------------------------- */
+
+#define GSO_PORT	4789
+#define GSO_MSS		1000
+#define GSO_PAYLOAD	3000
+
+/* A record of A3's channel holding our UDP datagram (the kernel may add its own frames). */
+static int is_gso_datagram(int v4)
+{
+	const __u8 *f = sw_rec.frame;
+	size_t l4 = v4 ? 34 : 54;
+
+	return sw_rec.hdr.len > l4 + 8 && nv_get16(f + 12) == (v4 ? ETH_P_IP : ETH_P_IPV6) &&
+	       f[v4 ? 23 : 20] == 17 && nv_get16(f + l4 + 2) == GSO_PORT;
+}
+
+/* One UDP_SEGMENT send of GSO_PAYLOAD bytes from A1's address to A3's. */
+static int gso_send(int v4)
+{
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(GSO_PORT) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(GSO_PORT) };
+	static char payload[GSO_PAYLOAD];
+	int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), mss = GSO_MSS;
+	ssize_t n = -1;
+
+	addr(v4 ? T_IP4_A3 : T_IP6_A3, v4 ? (__u8 *)&a4.sin_addr : a6.sin6_addr.s6_addr);
+	if (fd >= 0 && !setsockopt(fd, SOL_UDP, UDP_SEGMENT, &mss, sizeof(mss)))
+		n = sendto(fd, payload, sizeof(payload), 0,
+			   v4 ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
+			   v4 ? sizeof(a4) : sizeof(a6));
+	if (fd >= 0)
+		close(fd);
+	return n == sizeof(payload) ? 0 : -1;
+}
+
+/*
+ * A local sender's GSO skb (UDP_SEGMENT, CHECKSUM_PARTIAL) from A1's
+ * veth to xsk vport A3: one record, with gso_size and type, and the L4
+ * checksum left for the consumer (csum_start/offset from the frame start).
+ * nvt1 plays the tenant: A1's MAC and addresses, A3's MAC known.
+ */
+static void test_sw_gso(void)
+{
+	char mac[20];
+	int ok = !testenv_tc_attach(env.nvt0_ifindex, env.dp.tc_tx_fd);
+
+	sh("ip link set nvt1 address %s", mac_str(T_MAC_VPORT_A1, mac));
+	sh("ip addr add " T_IP4_A1 "/24 dev nvt1");
+	sh("ip addr add " T_IP6_A1 "/64 dev nvt1 nodad");
+	sh("ip neigh replace " T_IP4_A3 " lladdr %s dev nvt1 nud permanent",
+	   mac_str(T_MAC_VPORT_A3, mac));
+	sh("ip neigh replace " T_IP6_A3 " lladdr %s dev nvt1 nud permanent", mac);
+	set_config(NVGRE_CFG_GSO_UDP, 0);
+	for (int v4 = 1; ok && v4 >= 0; v4--) {
+		struct nvgre_sw_hdr *h = &sw_rec.hdr, w;
+		__u16 l4 = v4 ? 34 : 54;
+		int found = 0, n;
+
+		testenv_sw_drain(&env);
+		n = gso_send(v4) ? -1 : 0;
+		while (n >= 0 && !found &&
+		       (n = testenv_sw_wait(env.sw_fd[T_ID_A3], &sw_rec, 1, 1000)) > 0)
+			found = is_gso_datagram(v4);
+		sw_hdr_want(sw_rec.frame, l4 + 8 + GSO_PAYLOAD, T_VSID_A, &w);
+		w.gso_size = GSO_MSS;
+		w.gso_type = NVGRE_SW_GSO_UDP;
+		w.csum_partial = 1;
+		w.csum_start = l4;
+		w.csum_offset = 6;
+		tap_ok(found && sw_hdr_is(&w, "GSO datagram"),
+		       "UDP GSO skb (IPv%d) from A1 to xsk vport A3: len %u, gso_size %u type %u, "
+		       "partial %u start %u offset %u", v4 ? 4 : 6, h->len, h->gso_size,
+		       h->gso_type, h->csum_partial, h->csum_start, h->csum_offset);
+	}
+	set_config(0, 0);
+	sh("ip addr flush dev nvt1 scope global");
+	sh("ip neigh flush dev nvt1");
+	testenv_tc_detach(env.nvt0_ifindex);
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -1806,6 +2072,9 @@ int main(int argc, char **argv)
 	nvgre_mac_parse(T_UNDERLAY_MAC_REMOTE, und_mac_remote);
 	tap_ok(!remote_open(&remotes[0], 1) && !remote_open(&remotes[1], 0),
 	       "second data path instances (the remote hosts) loaded");
+	tap_ok(!testenv_sw_open(&env, T_ID_B1) && !testenv_add_a3(&env) &&
+	       !testenv_sw_open(&env, T_ID_A3),
+	       "xsk vport A3 added to VSID A, software channels of A3 and B1 open");
 
 	for (int m = 0; m < 2; m++) {
 		set_forwarding(modes[m]);
@@ -1826,7 +2095,10 @@ int main(int argc, char **argv)
 	test_icmp_rate_limit();
 	test_gso_segment_mtu();
 	test_replication_wire();
+	test_sw_gso();
 
+	testenv_sw_close(&env, T_ID_A3);
+	testenv_sw_close(&env, T_ID_B1);
 	remote_close(&remotes[0]);
 	remote_close(&remotes[1]);
 	testenv_fini(&env);

@@ -3,10 +3,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -19,6 +21,7 @@ const __u8 T_MAC_VPORT_A2[6] = {0x02, 0x00, 0x00, 0xaa, 0x00, 0x02};
 const __u8 T_MAC_VPORT_B1[6] = {0x02, 0x00, 0x00, 0xbb, 0x00, 0x01};
 const __u8 T_MAC_VPORT_C1[6] = {0x02, 0x00, 0x00, 0xcc, 0x00, 0x01};
 const __u8 T_MAC_VPORT_D1[6] = {0x02, 0x00, 0x00, 0xdd, 0x00, 0x01};
+const __u8 T_MAC_VPORT_A3[6] = {0x02, 0x00, 0x00, 0xaa, 0x00, 0x03};
 const __u8 T_MAC_REMOTE4[6] = {0x02, 0x00, 0x00, 0x44, 0x00, 0x02};
 const __u8 T_MAC_REMOTE6[6] = {0x02, 0x00, 0x00, 0x66, 0x00, 0x02};
 const __u8 T_MAC_UNKNOWN[6] = {0x02, 0x00, 0x00, 0x99, 0x99, 0x99};
@@ -92,6 +95,8 @@ int testenv_init(struct testenv *env)
 	int err;
 
 	memset(env, 0, sizeof(*env));
+	for (int id = 0; id <= T_ID_MAX; id++)
+		env->sw_fd[id] = -1;
 	if (unshare(CLONE_NEWNET)) {
 		perror("unshare(CLONE_NEWNET)");
 		return -errno;
@@ -102,8 +107,11 @@ int testenv_init(struct testenv *env)
 	    sh("ip link add vpa2 type veth peer name vpa2p") ||
 	    sh("ip link add vpc1 type veth peer name vpc1p") ||
 	    sh("ip link add vpd1 type veth peer name vpd1p") ||
+	    sh("ip link add vpb1 type veth peer name vpb1p") ||
+	    sh("ip link add vpa3 type veth peer name vpa3p") ||
 	    sh("ip link add und0 type veth peer name und1") ||
-	    sh("for d in nvt0 nvt1 vpa2 vpa2p vpc1 vpc1p vpd1 vpd1p und0 und1; do ip link set $d up; done") ||
+	    sh("for d in nvt0 nvt1 vpa2 vpa2p vpc1 vpc1p vpd1 vpd1p vpb1 vpb1p vpa3 vpa3p"
+	       " und0 und1; do ip link set $d up; done") ||
 	    /* the underlay: our PAs, the remote PAs' MAC known, 198.18.0.3 unresolved */
 	    sh("ip link set und0 address " T_UNDERLAY_MAC_LOCAL) ||
 	    sh("ip addr add " T_PA_LOCAL4 "/24 dev und0") ||
@@ -118,6 +126,8 @@ int testenv_init(struct testenv *env)
 	env->a2_ifindex = if_nametoindex("vpa2");
 	env->c1_ifindex = if_nametoindex("vpc1");
 	env->d1_ifindex = if_nametoindex("vpd1");
+	env->b1_ifindex = if_nametoindex("vpb1");
+	env->a3_ifindex = if_nametoindex("vpa3");
 
 	err = nvgre_dp_open(dp, NULL);
 	if (err) {
@@ -129,11 +139,13 @@ int testenv_init(struct testenv *env)
 	      nvgre_dp_vsid_add(dp, T_VSID_B, 0) ?:
 	      nvgre_dp_vsid_add(dp, T_VSID_C, NVGRE_VSID_F_ANY_PA) ?:
 	      nvgre_dp_vsid_add(dp, T_VSID_D, 0) ?:
+	      nvgre_dp_vsid_add(dp, T_VSID_E, 0) ?:
 	      add_vport(env, T_VSID_A, T_MAC_VPORT_A1, T_ID_A1, NVGRE_VPORT_NETDEV, env->nvt0_ifindex,
 			T_IP4_A1, T_IP6_A1) ?:
 	      add_vport(env, T_VSID_A, T_MAC_VPORT_A2, T_ID_A2, NVGRE_VPORT_NETDEV, env->a2_ifindex,
 			T_IP4_A2, T_IP6_A2) ?:
-	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, 0, NULL, NULL) ?:
+	      add_vport(env, T_VSID_B, T_MAC_VPORT_B1, T_ID_B1, NVGRE_VPORT_XSK, env->b1_ifindex,
+			T_IP4_B1, T_IP6_B1) ?:
 	      add_vport(env, T_VSID_C, T_MAC_VPORT_C1, T_ID_C1, NVGRE_VPORT_NETDEV, env->c1_ifindex,
 			NULL, NULL) ?:
 	      add_vport(env, T_VSID_D, T_MAC_VPORT_D1, T_ID_D1, NVGRE_VPORT_NETDEV, env->d1_ifindex,
@@ -145,10 +157,119 @@ int testenv_init(struct testenv *env)
 	      add_route(env, T_VSID_B, T_MAC_REMOTE6, T_PA_REMOTE6, T_IP4_REMOTE6, T_IP6_REMOTE6) ?:
 	      add_route(env, T_VSID_C, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4) ?:
 	      add_route(env, T_VSID_C, T_MAC_REMOTE6, T_PA_REMOTE6, T_IP4_REMOTE6, T_IP6_REMOTE6) ?:
-	      add_route(env, T_VSID_D, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4);
+	      add_route(env, T_VSID_D, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4) ?:
+	      add_route(env, T_VSID_E, T_MAC_REMOTE4, T_PA_REMOTE4, T_IP4_REMOTE4, T_IP6_REMOTE4);
 	if (err)
 		fprintf(stderr, "testenv: configuring the maps failed: %s\n", strerror(-err));
 	return err;
+}
+
+int testenv_add_a3(struct testenv *env)
+{
+	return add_vport(env, T_VSID_A, T_MAC_VPORT_A3, T_ID_A3, NVGRE_VPORT_XSK, env->a3_ifindex,
+			 T_IP4_A3, T_IP6_A3);
+}
+
+int testenv_del_a3(struct testenv *env)
+{
+	return nvgre_dp_vport_del(&env->dp, T_VSID_A, T_MAC_VPORT_A3);
+}
+
+int testenv_sw_open(struct testenv *env, __u32 id)
+{
+	int fd = nvgre_dp_sw_channel_create(), err;
+
+	if (fd < 0)
+		return fd;
+	err = nvgre_dp_sw_channel_set(&env->dp, id, fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	env->sw_fd[id] = fd;
+	return 0;
+}
+
+void testenv_sw_close(struct testenv *env, __u32 id)
+{
+	nvgre_dp_sw_channel_set(&env->dp, id, -1);
+	if (env->sw_fd[id] >= 0)
+		close(env->sw_fd[id]);
+	env->sw_fd[id] = -1;
+}
+
+void testenv_sw_drain(struct testenv *env)
+{
+	for (int id = 1; id <= T_ID_MAX; id++)
+		if (env->sw_fd[id] >= 0)
+			testenv_sw_read(env->sw_fd[id], NULL, 0);
+}
+
+struct sw_read {
+	struct t_sw_rec *recs;
+	int max, n;
+};
+
+static int sw_read_one(void *ctx, void *data, size_t size)
+{
+	struct sw_read *r = ctx;
+	struct t_sw_rec *rec = r->recs && r->n < r->max ? &r->recs[r->n] : NULL;
+
+	r->n++;
+	if (!rec)
+		return 0;
+	memset(&rec->hdr, 0, sizeof(rec->hdr));
+	rec->size = size;
+	memcpy(&rec->hdr, data, size < sizeof(rec->hdr) ? size : sizeof(rec->hdr));
+	if (size > sizeof(rec->hdr)) {
+		size -= sizeof(rec->hdr);
+		memcpy(rec->frame, (__u8 *)data + sizeof(rec->hdr),
+		       size < sizeof(rec->frame) ? size : sizeof(rec->frame));
+	}
+	return 0;
+}
+
+int testenv_sw_read(int fd, struct t_sw_rec *recs, int max)
+{
+	struct sw_read r = { .recs = recs, .max = max };
+	struct ring_buffer *rb = ring_buffer__new(fd, sw_read_one, &r, NULL);
+	int err;
+
+	if (!rb)
+		return -errno;
+	err = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return err < 0 ? err : r.n;
+}
+
+int testenv_sw_wait(int fd, struct t_sw_rec *recs, int max, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = testenv_sw_read(fd, recs, max);
+
+	/* the ring buffer fd polls readable once a record is committed */
+	if (n == 0 && poll(&p, 1, timeout_ms) > 0)
+		n = testenv_sw_read(fd, recs, max);
+	return n;
+}
+
+int testenv_tc_attach(int ifindex, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (!err || err == -EEXIST)
+		err = bpf_tc_attach(&hook, &opts);
+	return err;
+}
+
+void testenv_tc_detach(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+	bpf_tc_hook_destroy(&hook);
 }
 
 void testenv_fini(struct testenv *env)
@@ -221,6 +342,6 @@ void testenv_snap(struct testenv *env, struct testenv_snap *sn, __u32 vsid)
 	for (i = 0; i < NVGRE_CNT_MAX; i++)
 		sn->cnt[i] = nvgre_dp_counter(&env->dp, i);
 	nvgre_dp_vsid_stats(&env->dp, vsid, &sn->vs);
-	for (i = 1; i <= T_ID_D1; i++)
+	for (i = 1; i <= T_ID_MAX; i++)
 		nvgre_dp_vport_stats(&env->dp, i, &sn->vp[i]);
 }

@@ -9,15 +9,17 @@
 
 #include "compat.h"
 #include "reasons.h"
+#include "meta.h"
 
-#define NVGRE_MAP_LAYOUT_VERSION	1
+#define NVGRE_MAP_LAYOUT_VERSION	2
 
 #define NVGRE_MAX_VSIDS			4096
 #define NVGRE_MAX_VPORTS		1024
 #define NVGRE_MAX_ROUTES		(1u << 20)
 #define NVGRE_MAX_VSID_PAS		65536
 #define NVGRE_MAX_LOCAL_VPORTS		16	/* per VSID, for broadcast copies */
-#define NVGRE_MAX_XSK_ENTRIES		4096
+/* nv_xsks: vport id x NVGRE_VMQ_MAX_QUEUES + vport queue */
+#define NVGRE_MAX_XSK_ENTRIES		(NVGRE_MAX_VPORTS * NVGRE_VMQ_MAX_QUEUES)
 #define NVGRE_MAX_REMOTE_PAS		16	/* per VSID, for head-end replication */
 #define NVGRE_MAX_VPORT_IPS		8	/* a vport's own addresses */
 #define NVGRE_MAX_CUSTOMER_IPS		(1u << 20)
@@ -64,7 +66,7 @@ struct nvgre_config {
 	__u32 offload;		/* NVGRE_OFF_* bits (ST-1) */
 	__u32 flags;		/* NVGRE_CFG_* */
 	__u16 max_header;	/* PARSE-3 MaxHeaderSize, <= NVGRE_MAX_HEADER_SUPPORTED */
-	__u16 rx_queues;	/* R of the VMQ-3 XSKMAP index rule */
+	__u16 rx_queues;	/* underlay rx queues (informational: xsk vports steer on their veth) */
 	__u8  ttl;		/* outer TTL / hop limit (transmit) */
 	__u8  pad[3];
 	__u32 underlay_ifindex;	/* where encapsulated frames leave */
@@ -88,12 +90,17 @@ struct nvgre_vsid {
 	__u32 flags;
 	__u8  default_mac[6];
 	__u16 n_local;				/* valid entries of local_ifindex */
-	__u32 local_ifindex[NVGRE_MAX_LOCAL_VPORTS];	/* netdev vports, for broadcast */
+	/* the VSID's local vports, for broadcast copies: the ifindex of a
+	 * netdev vport, or NVGRE_LOCAL_XSK | id of an xsk vport (its software
+	 * channel) */
+	__u32 local_ifindex[NVGRE_MAX_LOCAL_VPORTS];
 	/* W-9 head-end replication: the VSID's remote PAs, one list per family */
 	__u16 n_remote4, n_remote6;
 	union nvgre_ip remote4[NVGRE_MAX_REMOTE_PAS];
 	union nvgre_ip remote6[NVGRE_MAX_REMOTE_PAS];
 };
+
+#define NVGRE_LOCAL_XSK		(1u << 31)
 
 /* (VSID, MAC): the key of vports and of lookup records. */
 struct nvgre_mac_key {
@@ -108,20 +115,26 @@ struct nvgre_mac_key {
 
 struct nvgre_vport {
 	__u32 id;		/* index into nv_vport_stats */
-	__u32 ifindex;		/* NETDEV: the host side of the tenant's veth/tap */
-	__u32 xsk_slot;		/* XSK: vport slot of the VMQ-3 index rule */
+	__u32 ifindex;		/* the host side of the tenant's veth/tap; for XSK,
+				 * of the veth its consumer transmits into */
+	__u32 xsk_slot;		/* XSK: = id (the XSKMAP index is id x 64 + queue) */
 	__u16 queues;		/* XSK: Q, number of vport queues (VMMQ) */
 	__u8  kind;		/* NVGRE_VPORT_* */
 	__u8  pad;
 };
 
-/* nv_vport_if: host-side ifindex of a netdev vport -> what it may send (transmit). */
+/*
+ * nv_vport_if: host-side ifindex of a vport (the netdev vport's veth/tap, or
+ * the veth an xsk vport's consumer transmits into) -> what it may send.
+ */
 struct nvgre_vport_tx {
 	__u32 vsid;
 	__u32 id;			/* index into nv_vport_stats */
 	__u8  mac[6];
 	__u16 n_ips;			/* 0: no IP anti-spoofing */
 	union nvgre_ip ips[NVGRE_MAX_VPORT_IPS];
+	__u8  kind;			/* NVGRE_VPORT_*: XSK: replies go to its software channel */
+	__u8  pad[3];
 };
 
 /* nv_ips: (VSID, customer IP) -> customer MAC, for the ARP/ND proxy. */
@@ -180,9 +193,13 @@ enum nvgre_counter {
 	NVGRE_CNT_TX_ICMP_TOO_BIG,	/* W-7 ICMP errors sent to a tenant */
 	NVGRE_CNT_TX_GSO,		/* GSO skbs encapsulated */
 	NVGRE_CNT_RX_NOT_OURS,		/* NVGRE to another host's PA: the host's */
+	NVGRE_CNT_RX_SW_CHANNEL,	/* VMQ-4: frames written to a software channel */
+	NVGRE_CNT_RX_XSK_NOT_OPEN,	/* XDP: xsk vport with no consumer, left to TC */
 	NVGRE_CNT_MAX,
 };
 #define NVGRE_COUNTER_SLOTS 32
+_Static_assert(NVGRE_CNT_MAX <= NVGRE_COUNTER_SLOTS,
+	       "grow NVGRE_COUNTER_SLOTS and the map version");
 
 /* nv_vsid_stats (per CPU): what happened in one virtual subnet. */
 struct nvgre_vsid_stats {
@@ -199,6 +216,38 @@ struct nvgre_vsid_stats {
 	__u64 tx_proxied;
 	__u64 tx_drops[NVGRE_DROP_SLOTS];
 };
+
+/*
+ * VMQ-4 software channel of xsk vports: nv_sw_channels (array of maps,
+ * index nvgre_vport.id) holds a BPF ring buffer for each xsk vport whose
+ * queue set a consumer has open; no entry: nobody to deliver to
+ * (xsk-no-socket).  Each record is a struct nvgre_sw_hdr and the frame.
+ * Frames come from the TC paths: broadcast and multicast, everything while
+ * vmq (or the nvgre master switch) is off, an queue set not open, frames
+ * from local vports, and the ARP/ND proxy and ICMP replies to the xsk
+ * vport's own frames.
+ */
+#define NVGRE_SW_CHANNEL_SIZE	(4u << 20)	/* bytes per vport ring buffer */
+/* longer frames: sw-channel-too-big; the largest GSO frame short of BIG
+ * TCP (Ethernet, IPv6 header, a 64 KB payload) fits */
+#define NVGRE_SW_MAX_FRAME	(14 + 40 + 65535)
+
+#define NVGRE_SW_GSO_NONE	0
+#define NVGRE_SW_GSO_TCP	1		/* TCP segmentation, IPv4 or IPv6 */
+#define NVGRE_SW_GSO_UDP	2		/* UDP L4 segmentation (USO) */
+
+struct nvgre_sw_hdr {
+	struct nvgre_xdp_meta meta;	/* as on the XSK path; flags has NVGRE_META_F_SW_PATH */
+	__u32 len;			/* frame bytes following this header */
+	__u16 gso_size;			/* MSS of a GSO frame, 0: not GSO */
+	__u8  gso_type;			/* NVGRE_SW_GSO_* */
+	__u8  csum_partial;		/* 1: the L4 checksum is left to finish (it holds the
+					 * pseudo-header sum), as virtio's NEEDS_CSUM */
+	__u16 csum_start;		/* partial: where summing starts, from the frame start */
+	__u16 csum_offset;		/* partial: the checksum field, from csum_start */
+};
+
+_Static_assert(sizeof(struct nvgre_sw_hdr) == 44, "consumers read the frame right after it");
 
 /* nv_events (ring buffer): one per dropped frame while NVGRE_CFG_EVENTS is set. */
 #define NVGRE_EVENT_RX_DROP	1

@@ -11,6 +11,7 @@
 #include "compat.h"
 
 #define NVGRE_META_MAGIC	0x4e56	/* "NV" */
+#define NVGRE_VMQ_MAX_QUEUES	64	/* queues of an xsk vport (meta.queue < this) */
 #define NVGRE_META_VERSION	1
 
 /* csum field: two 2-bit results. */

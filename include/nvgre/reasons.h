@@ -20,8 +20,8 @@
 	X(BAD_INNER_IP_CSUM,	"bad-inner-ip-csum")			\
 	X(BAD_L4_CSUM,		"bad-l4-csum")				\
 	X(BAD_INNER_IP,		"bad-inner-ip")		/* lengths/version lie */ \
-	X(XSK_NO_SOCKET,	"xsk-no-socket")	/* VMQ slot empty */	\
-	X(SW_CHANNEL,		"sw-channel-unavailable") /* VMQ-4 not served */ \
+	X(XSK_NO_SOCKET,	"xsk-no-socket")	/* no consumer: no software channel */ \
+	X(SW_CHANNEL,		"sw-channel-unavailable") /* VMQ-4: frame not copied */ \
 	X(DECAP_FAILED,		"decap-failed")		/* kernel refused adjust */ \
 	X(REDIRECT_FAILED,	"redirect-failed")			\
 	X(NO_LOCAL_VPORT,	"no-local-vport")	/* bcast: nobody to copy to */ \
@@ -36,7 +36,9 @@
 	X(GSO_UNSUPPORTED,	"gso-unsupported")	/* LSO-4 */		\
 	X(TOO_BIG,		"too-big")		/* W-7 */		\
 	X(ENCAP_FAILED,		"encap-failed")		/* kernel refused adjust */ \
-	X(REPLICA_FAMILY,	"replica-other-family")	/* W-9 copy to a PA of the other family */
+	X(REPLICA_FAMILY,	"replica-other-family")	/* W-9 copy to a PA of the other family */ \
+	X(SW_CHANNEL_FULL,	"sw-channel-full")	/* VMQ-4 ring buffer full */ \
+	X(SW_CHANNEL_TOO_BIG,	"sw-channel-too-big")	/* > NVGRE_SW_MAX_FRAME */
 
 #define NVGRE_REASON_ENUM(name, str) NVGRE_DROP_##name,
 enum nvgre_drop_reason {

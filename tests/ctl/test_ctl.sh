@@ -960,9 +960,9 @@ bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 99
 in_ns hA "$NVGRED" --config "$WORK/A.conf" --socket "$WORK/A.sock" --pin-dir "$WORK/bpf/A" \
 	--state "$WORK/A.state" >"$T/out" 2>"$T/err"
 rc=$?
-ok $([ $rc = 1 ] && grep -q "maps in $WORK/bpf/A have layout 99, this nvgred uses 1" "$T/err" &&
+ok $([ $rc = 1 ] && grep -q "maps in $WORK/bpf/A have layout 99, this nvgred uses 2" "$T/err" &&
 	echo 0 || echo 1) "pinned maps of layout 99: nvgred refuses to start (status $rc)" "$(cat "$T/err")"
-bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 1)
+bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 2)
 start_daemon A
 accept "layout restored: nvgred adopts the maps again" A status
 

@@ -7,65 +7,7 @@ set -u
 . "$(dirname "$0")/topo.sh"
 trap topo_down EXIT
 
-n=0
-failed=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-check() { local d=$1; shift; "$@" >"$WORK/last.out" 2>&1; local rc=$?
-	[ $rc -ne 0 ] && sed 's/^/#   /' "$WORK/last.out" | tail -5; ok $rc "$d"; }
-
-ping_ok() { in_ns "$1" ping -c 3 -i 0.2 -W 2 "$2"; }
-
-# TCP through encap and TC decap keeps large segments: the receiving VM
-# sees frames longer than the MTU (GRO/GSO skbs), and the data arrives.
-tcp_gso() {
-	local from=$1 to=$2 dst=$3 port=$4 big
-	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
-	sleep 0.3
-	in_ns "$to" timeout 8 tcpdump -i eth0 -nn -c 5 "tcp and greater 3000" >"$WORK/gso.txt" 2>/dev/null &
-	local dump=$!
-	sleep 0.5
-	in_ns "$from" timeout 15 iperf3 -c "$dst" -p "$port" -t 2 -J >"$WORK/iperf.json" || return 1
-	wait $dump
-	big=$(grep -c "length" "$WORK/gso.txt")
-	/usr/bin/python3 - "$WORK/iperf.json" "$big" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["end"]["sum_received"]
-print(f"# received {r['bytes']} bytes, {r['bits_per_second']/1e9:.2f} Gbit/s, {sys.argv[2]} large frames seen")
-sys.exit(0 if r["bytes"] > 50e6 and int(sys.argv[2]) >= 1 else 1)
-PY
-}
-
-# TCP bytes only (no GSO expectation)
-tcp_bytes() {
-	local from=$1 to=$2 dst=$3 port=$4
-	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
-	sleep 0.3
-	in_ns "$from" timeout 15 iperf3 -c "$dst" -p "$port" -t 2 -J >"$WORK/iperf.json" || return 1
-	/usr/bin/python3 - "$WORK/iperf.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["end"]["sum_received"]
-print(f"# received {r['bytes']} bytes, {r['bits_per_second']/1e9:.2f} Gbit/s")
-sys.exit(0 if r["bytes"] > 20e6 else 1)
-PY
-}
-
-udp_flow() {
-	local from=$1 to=$2 dst=$3 port=$4
-	in_ns "$to" iperf3 -s -1 -D -p "$port" -B "$dst" || return 1
-	sleep 0.3
-	in_ns "$from" timeout 15 iperf3 -u -c "$dst" -p "$port" -t 1 -b 20M -l 1200 -J >"$WORK/udp.json" || return 1
-	/usr/bin/python3 - "$WORK/udp.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))["end"]["sum"]
-print(f"# UDP: {s['packets']} packets, {s['lost_percent']:.2f}% lost")
-sys.exit(0 if s["packets"] > 1000 and s["lost_percent"] < 5 else 1)
-PY
-}
-
-icmp_echos() { in_ns "$1" nstat -az IcmpInEchos | awk '/IcmpInEchos/ {print $2}'; }
+. "$(dirname "$0")/checks.sh"
 
 rmdir "$WORK"	# topo.sh's, unused: each family gets its own
 for fam in 4 6; do
@@ -100,14 +42,8 @@ for fam in 4 6; do
 	ok $(( $(counter A tx_gso) > 0 ? 0 : 1 )) "$u host A encapsulated GSO skbs ($(counter A tx_gso))"
 
 	# W-9: a broadcast nobody answers locally reaches the VSID's other host, not the other VSID
-	in_ns b1 timeout 4 tcpdump -i eth0 -nn -c 1 "arp host 192.0.2.99" >"$WORK/b1.arp" 2>/dev/null &
-	t1=$!
-	in_ns b2 timeout 4 tcpdump -i eth0 -nn -c 1 "arp host 192.0.2.99" >"$WORK/b2.arp" 2>/dev/null &
-	t2=$!
-	sleep 1
-	in_ns a1 /usr/bin/python3 "$ROOT/tests/e2e/bcast.py" eth0 "${MAC[a1]}" 192.0.2.1 192.0.2.99
-	wait $t1 $t2
-	ok $(( $(grep -c "who-has 192.0.2.99" "$WORK/b1.arp") == 1 && $(grep -c "192.0.2.99" "$WORK/b2.arp") == 0 ? 0 : 1 )) \
+	bcast_reaches a1 192.0.2.1 b1 b2
+	ok $? \
 		"$u broadcast ARP for an unknown address: replicated to b1 (VSID $VSID_A), not to b2"
 
 	# W-6 + W-9: a VSID with remote PAs of both families gets a copy to each

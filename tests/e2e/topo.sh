@@ -13,8 +13,10 @@ TOPO=${TOPO:-nvgre-e2e-$$}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NVGRED=$ROOT/build/nvgred
 NVGRECTL=$ROOT/build/nvgrectl
+NVGRE_VMQ=$ROOT/build/nvgre-vmq
 WORK=$(mktemp -d /tmp/$TOPO.XXXXXX)
 DAEMON_PIDS=()
+EXTRA_NS=()	# namespaces a suite adds (xsk vport VMs): removed by topo_down too
 
 VSID_A=5000
 VSID_B=6000
@@ -127,10 +129,10 @@ topo_down() {
 	done
 	# what still runs in our namespaces is ours (an iperf3 -D whose client
 	# never came, say): end it before the namespaces go
-	for h in hA hB a1 a2 b1 b2; do
+	for h in hA hB a1 a2 b1 b2 "${EXTRA_NS[@]}"; do
 		ip netns pids "$(ns $h)" 2>/dev/null | xargs -r kill 2>/dev/null
 	done
-	for h in hA hB a1 a2 b1 b2; do ip netns del "$(ns $h)" 2>/dev/null; done
+	for h in hA hB a1 a2 b1 b2 "${EXTRA_NS[@]}"; do ip netns del "$(ns $h)" 2>/dev/null; done
 	mountpoint -q "$WORK/bpf" && umount "$WORK/bpf"
 	rm -rf "$WORK"
 }

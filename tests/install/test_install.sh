@@ -34,9 +34,11 @@ mk() { make -C "$SRC" --no-print-directory PREFIX="$PREFIX" "$@"; }
 declare -A MODE=(
 	[$PREFIX/sbin/nvgred]=755
 	[$PREFIX/bin/nvgrectl]=755
+	[$PREFIX/bin/nvgre-vmq]=755
 	[$PREFIX/lib/systemd/system/nvgred.service]=644
 	[$PREFIX/share/man/man8/nvgred.8]=644
 	[$PREFIX/share/man/man8/nvgrectl.8]=644
+	[$PREFIX/share/man/man8/nvgre-vmq.8]=644
 	[$PREFIX/share/man/man5/nvgred.conf.5]=644
 	[$PREFIX/share/bash-completion/completions/nvgrectl]=644
 	[/etc/nvgre/nvgred.conf]=644
@@ -142,7 +144,7 @@ check "the unit keeps notify, reload, watchdog, restart, pins and capabilities" 
 check "build/nvgred --check-config configs/nvgred.conf" build/nvgred --check-config configs/nvgred.conf
 
 # ---- man pages -----------------------------------------------------------------
-for page in man/nvgred.8 man/nvgrectl.8 man/nvgred.conf.5; do
+for page in man/nvgred.8 man/nvgrectl.8 man/nvgre-vmq.8 man/nvgred.conf.5; do
 	render() {
 		groff -man -Tutf8 -ww "$page" >/dev/null 2>"$tmp/groff.err" || return 1
 		[ ! -s "$tmp/groff.err" ] || { cat "$tmp/groff.err"; return 1; }
@@ -168,10 +170,13 @@ mapfile -t keys < <(grep -o 'strcmp(\(k\|section\), "[^"]*")' loader/config.c | 
 mapfile -t offs < <(sed -n '/offload_keys\[\] = {/,/^};/s/{ "\([a-z-]*\)",/\n\1\n/gp' loader/config.c | grep '^[a-z-]*$')
 mapfile -t nvgred_opts < <(long_opts loader/nvgred.c)
 mapfile -t ctl_opts < <(long_opts loader/nvgrectl.c)
+mapfile -t vmq_opts < <(long_opts loader/nvgre_vmq.c)
 mapfile -t cmds < <(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", \(NULL\|"\([a-z]*\)"\), [0-9].*/\1 \3/p' loader/commands.c | sed 's/ $//')
 check "nvgred.8 documents every option of nvgred" covers man/nvgred.8 "${nvgred_opts[@]}"
 check "nvgrectl.8 documents every option and command" covers man/nvgrectl.8 \
 	"${ctl_opts[@]}" "${cmds[@]}" monitor --prometheus
+check "nvgre-vmq.8 documents every option and command" covers man/nvgre-vmq.8 \
+	"${vmq_opts[@]}" dump tap count
 check "nvgred.conf.5 documents every section and key" covers man/nvgred.conf.5 \
 	"${keys[@]}" "${offs[@]}"
 

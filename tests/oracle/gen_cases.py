@@ -100,6 +100,10 @@ def smac_for(outer):
 def both(name, frame, verdict, inner=None, tags=(), hooks=("tc", "xdp"), expect=None):
     """verdict: deliver (netdev vport), pass (not NVGRE), drop, xsk (VSID B).
 
+    xsk: the test world has no consumer for B1, so XDP finds its XSKMAP slot
+    empty and leaves the frame to TC untouched, and TC has no software
+    channel for it (VMQ-4): dropped.
+
     inner is the frame's inner Ethernet layer (a self-check: the input must
     end with it); a delivered frame must come out as expect, default inner.
     """
@@ -116,7 +120,7 @@ def both(name, frame, verdict, inner=None, tags=(), hooks=("tc", "xdp"), expect=
             else:
                 add(name, "tc", TC_SHOT, raw, None)
         else:
-            if verdict in ("deliver", "pass"):
+            if verdict in ("deliver", "pass", "xsk"):
                 add(name, "xdp", XDP_PASS, raw, raw)
             else:
                 add(name, "xdp", XDP_DROP, raw, None)

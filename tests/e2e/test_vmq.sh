@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# End to end: xsk vports (VMQ) on the two-host overlay of topo.sh.  VMs x1
+# (VSID 5000) and x2 (VSID 6000, the same MAC and addresses) sit on host A
+# behind `nvgre-vmq NAME tap eth0`, each in its own namespace; they talk to
+# the netdev vports b1/b2 on host B and a1 on host A.  Prints TAP.
+set -u
+. "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/checks.sh"
+trap topo_down EXIT
+
+X_MAC=02:00:00:00:50:03
+X_IP4=192.0.2.3
+X_IP6=2001:db8:1::3
+VMQ_SOCK=$WORK/A-vmq.sock
+EXTRA_NS=(x1 x2)
+declare -A TAP_PID=()
+
+vmq() { "$NVGRE_VMQ" --socket "$VMQ_SOCK" "$@"; }
+vport_stat() {	# vport_stat HOST VPORT FIELD
+	ctl "$1" --json stats | /usr/bin/python3 -c "import json,sys
+print([v['$3'] for v in json.load(sys.stdin)['vports'] if v['name'] == '$2'][0])"
+}
+open_pid() {	# the pid holding vport $1 open on host A, or "none"
+	ctl A --json vport list | /usr/bin/python3 -c "import json,sys
+print([v.get('open_by_pid') or 'none' for v in json.load(sys.stdin)['vports'] if v['name'] == '$1'][0])"
+}
+
+# start_tap VM: nvgre-vmq bridges VM's queue set to a tap named eth0 in the
+# VM's own namespace, with the vport's MAC (--set-mac); then its addresses
+start_tap() {
+	local x=$1 i
+	# ip netns exec execs: $! is nvgre-vmq itself (what we kill and expect as owner)
+	ip netns exec "$(ns "$x")" "$NVGRE_VMQ" --socket "$VMQ_SOCK" "$x" tap eth0 --set-mac \
+		>>"$WORK/$x.tap.log" 2>&1 &
+	TAP_PID[$x]=$!
+	for i in $(seq 50); do
+		in_ns "$x" ip link show eth0 >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	in_ns "$x" ip addr replace "$X_IP4/24" dev eth0 &&
+	in_ns "$x" ip addr replace "$X_IP6/64" dev eth0 nodad &&
+	in_ns "$x" ip link set eth0 up
+}
+stop_tap() {	# stop_tap VM [SIGNAL]
+	local x=$1 sig=${2:-TERM}
+	[ -n "${TAP_PID[$x]:-}" ] && kill -"$sig" "${TAP_PID[$x]}" 2>/dev/null &&
+		wait "${TAP_PID[$x]}" 2>/dev/null
+	TAP_PID[$x]=
+	return 0
+}
+
+if ! topo_up 4; then
+	ok 1 "topology and daemons up"
+	echo "$n passed? no: topology failed"
+	exit 1
+fi
+# nobody (the owner checks) must reach the consumer socket in our work dir
+chmod 755 "$WORK"
+# A NIC completes checksums before frames hit the wire; the veth peer of an
+# XDP receiver leaves them CHECKSUM_PARTIAL, which XDP cannot see (SPEC
+# CSUM-RX-5): let host B's underlay finish them, as hardware would.
+in_ns hB ethtool -K uB tx-checksumming off >/dev/null
+ip netns add "$(ns x1)" && ip netns add "$(ns x2)"
+in_ns x1 ip link set lo up
+in_ns x2 ip link set lo up
+
+# ---- the vports ---------------------------------------------------------
+check "vport add x1 (VSID $VSID_A) xsk 1" \
+	ctl A vport add x1 vsid $VSID_A mac $X_MAC ip $X_IP4 ip $X_IP6 xsk 1
+check "vport add x2 (VSID $VSID_B, same MAC and addresses) xsk 2 (two queues, VMMQ)" \
+	ctl A vport add x2 vsid $VSID_B mac $X_MAC ip $X_IP4 ip $X_IP6 xsk 2
+for v in $VSID_A $VSID_B; do
+	ctl B route add $v $X_MAC $X_IP4 "${PA4[A]}" >/dev/null
+	ctl B route add $v $X_MAC $X_IP6 "${PA4[A]}" >/dev/null
+done
+tx_dev=$(ctl A --json vport list | /usr/bin/python3 -c "import json,sys
+print([v['tx_dev'] for v in json.load(sys.stdin)['vports'] if v['name'] == 'x1'][0])")
+host_dev=${tx_dev%c}h
+ok $(in_ns hA ip link show "$tx_dev" >/dev/null 2>&1 &&
+     in_ns hA tc filter show dev "$host_dev" ingress | grep -q bpf && echo 0 || echo 1) \
+	"x1 has its veth pair ($tx_dev, $host_dev) and the transmit program on $host_dev"
+ok $(in_ns hA ip link show uA | grep -q "xdp" && echo 0 || echo 1) \
+	"host A attached XDP to its underlay for the xsk vports"
+
+# ---- who may open a queue set --------------------------------------------
+setpriv --reuid=65534 --regid=65534 --clear-groups "$NVGRE_VMQ" --socket "$VMQ_SOCK" x1 count \
+	--duration 1 >"$WORK/out" 2>&1
+rc=$?
+ok $([ $rc = 1 ] && grep -q "uid 65534 may not open it" "$WORK/out" && echo 0 || echo 1) \
+	"a user who is not x1's owner is refused (status $rc)"
+check "vport add x3 ... owner nobody" \
+	ctl A vport add x3 vsid $VSID_A mac 02:00:00:00:50:04 xsk 1 owner nobody
+setpriv --reuid=65534 --regid=65534 --clear-groups "$NVGRE_VMQ" --socket "$VMQ_SOCK" x3 count \
+	--duration 1 --json >"$WORK/out" 2>&1
+rc=$?
+ok $([ $rc = 0 ] && grep -q '"frames"' "$WORK/out" && echo 0 || echo 1) \
+	"x3's owner (nobody) opens its queue set (status $rc)"
+ok $([ "$(open_pid x3)" = none ] && echo 0 || echo 1) "the lease ended when the consumer exited"
+
+# what the handed-over fds allow (a raw client, not our library)
+/usr/bin/python3 "$ROOT/tests/e2e/vmq_fds.py" "$VMQ_SOCK" x3 >"$WORK/fds" 2>&1
+rc=$?
+ok $([ $rc = 0 ] && echo 0 || echo 1) "raw client opened x3 (status $rc)"
+while read -r st what; do
+	[ "$st" = "#" ] && { echo "# $what"; continue; }
+	ok "$st" "fds: $what"
+done <"$WORK/fds"
+check "vport del x3" ctl A vport del x3
+
+# ---- traffic ------------------------------------------------------------
+start_tap x1 && start_tap x2
+ok $? "nvgre-vmq bridges x1 and x2 to taps in their namespaces"
+ok $([ "$(open_pid x1)" = "${TAP_PID[x1]}" ] && echo 0 || echo 1) \
+	"vport list: x1 open by pid ${TAP_PID[x1]} ($(open_pid x1))"
+vmq x1 count --duration 1 >"$WORK/out" 2>&1
+ok $([ $? = 1 ] && grep -q "already open" "$WORK/out" && echo 0 || echo 1) \
+	"a second consumer of x1 is refused while the first holds it"
+
+check "ping IPv4 x1 -> b1 (xsk transmit, XDP receive; ARP proxied)" ping_ok x1 192.0.2.2
+check "ping IPv6 x1 -> b1 (ND proxied)" ping_ok x1 2001:db8:1::2
+check "ping IPv4 b1 -> x1" ping_ok b1 $X_IP4
+check "ping IPv4 x2 -> b2 (VSID $VSID_B)" ping_ok x2 192.0.2.2
+check "ping IPv6 b2 -> x2" ping_ok b2 $X_IP6
+check "ping IPv4 x1 -> a1 (local netdev vport, software channel back)" ping_ok x1 192.0.2.1
+check "ping IPv6 a1 -> x1" ping_ok a1 $X_IP6
+check "TCP IPv4 x1 -> b1 (tap TSO: the library segments)" tcp_bytes x1 b1 192.0.2.2 5301
+check "TCP IPv4 b1 -> x1" tcp_bytes b1 x1 $X_IP4 5302
+check "TCP IPv6 x2 -> b2" tcp_bytes x2 b2 2001:db8:1::2 5303
+check "TCP IPv6 b2 -> x2 (two vport queues)" tcp_bytes b2 x2 $X_IP6 5304
+check "UDP IPv4 x1 -> b1" udp_flow x1 b1 192.0.2.2 5305
+check "UDP IPv6 b1 -> x1" udp_flow b1 x1 $X_IP6 5306
+check "TCP IPv4 a1 -> x1 (local, through the software channel)" tcp_bytes a1 x1 $X_IP4 5307
+
+# ---- isolation: the same MAC and addresses in two VSIDs -------------------
+x1_rx=$(vport_stat A x1 rx_packets); x2_rx=$(vport_stat A x2 rx_packets)
+in_ns b1 ping -c 50 -i 0.01 -W 1 $X_IP4 >/dev/null 2>&1
+in_ns b1 ping -c 50 -i 0.01 -W 1 $X_IP6 >/dev/null 2>&1
+d1=$(( $(vport_stat A x1 rx_packets) - x1_rx )); d2=$(( $(vport_stat A x2 rx_packets) - x2_rx ))
+ok $(( d1 >= 100 && d2 == 0 ? 0 : 1 )) \
+	"isolation: 100 echoes from VSID $VSID_A: x1 received $d1 frames, x2 (VSID $VSID_B) $d2"
+
+# broadcast: an ARP for an address without a record reaches the VSID's xsk vport
+bcast_reaches b2 192.0.2.2 x2 x1
+ok $? \
+	"broadcast ARP from b2: replicated to x2 through its software channel, not to x1"
+
+# ---- what a consumer sends obeys the transmit policy ---------------------
+before=$(drop_count A spoofed-mac)
+in_ns x1 /usr/bin/python3 "$ROOT/tests/e2e/bcast.py" eth0 02:00:00:00:50:77 $X_IP4 192.0.2.2
+sleep 0.3
+ok $(( $(drop_count A spoofed-mac) > before ? 0 : 1 )) \
+	"a frame with a spoofed source MAC from x1 is dropped and counted (spoofed-mac)"
+
+# ---- lifecycle: consumer killed, frames not delivered, reopened -----------
+stop_tap x1 KILL
+sleep 0.3
+ok $([ "$(open_pid x1)" = none ] && echo 0 || echo 1) "x1's consumer killed: its lease ended"
+before=$(drop_count A xsk-no-socket)
+in_ns b1 ping -c 3 -i 0.2 -W 1 $X_IP4 >/dev/null 2>&1
+after=$(drop_count A xsk-no-socket)
+ok $(( after >= before + 3 ? 0 : 1 )) \
+	"frames for x1 meanwhile: dropped as xsk-no-socket ($((after - before))), none to a dead socket"
+start_tap x1
+check "x1 reopened: ping IPv4 b1 -> x1 again" ping_ok b1 $X_IP4
+
+# vport del while open: the consumer is told, and exits
+x2_dev=$(ctl A --json vport list | /usr/bin/python3 -c "import json,sys
+print([v['tx_dev'] for v in json.load(sys.stdin)['vports'] if v['name'] == 'x2'][0])")
+check "vport del x2 while open" ctl A vport del x2
+for i in $(seq 30); do kill -0 "${TAP_PID[x2]}" 2>/dev/null || break; sleep 0.1; done
+ok $(! kill -0 "${TAP_PID[x2]}" 2>/dev/null && grep -q "lease" "$WORK/x2.tap.log" && echo 0 || echo 1) \
+	"x2's consumer learned its vport is gone and exited ($(tail -1 "$WORK/x2.tap.log"))"
+ok $(! in_ns hA ip link show "$x2_dev" >/dev/null 2>&1 && echo 0 || echo 1) "x2's veth pair ($x2_dev) is gone"
+stop_tap x1
+stop_tap x2
+echo "# $n checks, $failed failed"
+[ "$failed" -eq 0 ]

@@ -237,12 +237,33 @@ static int cmd_offload_show(struct cmd_ctx *c)
 	return 0;
 }
 
+void daemon_offload_events(struct nvgred *d, __u32 old)
+{
+	size_t i;
+
+	for (i = 0; i < NV_ARRAY_SIZE(features); i++) {
+		int on = !!(d->offload & features[i].bit);
+		json_object *ev;
+
+		if (on == !!(old & features[i].bit))
+			continue;
+		daemon_log("offload %s %s (state 0x%02x -> 0x%02x)", features[i].name, on_off(on),
+			   old, d->offload);
+		ev = json_object_new_object();
+		json_object_object_add(ev, "event", json_object_new_string("offload"));
+		json_object_object_add(ev, "feature", json_object_new_string(features[i].name));
+		json_object_object_add(ev, "state", json_object_new_string(on_off(on)));
+		if (d->notify)
+			d->notify(d, ev);
+		json_object_put(ev);
+	}
+}
+
 static int cmd_offload_set(struct cmd_ctx *c)
 {
 	struct nvgred *d = c->d;
 	const char *name = c->argv[2], *val = c->argv[3];
 	__u32 bit = 0, old = d->offload;
-	json_object *ev;
 	size_t i;
 	int on = config_bool(val);
 
@@ -260,15 +281,7 @@ static int cmd_offload_set(struct cmd_ctx *c)
 		return failed(c, "offload %s: cannot update the data path: %s", name, strerror(errno));
 	}
 	daemon_apply_vport_offloads(d);	/* tx-csum, lso, uso: what tenants are offered */
-	/* ST-1: the change is an event, logged and sent to subscribers. */
-	daemon_log("offload %s %s (state 0x%02x -> 0x%02x)", name, on_off(on), old, d->offload);
-	ev = json_object_new_object();
-	json_object_object_add(ev, "event", json_object_new_string("offload"));
-	json_object_object_add(ev, "feature", json_object_new_string(name));
-	json_object_object_add(ev, "state", json_object_new_string(on_off(on)));
-	if (d->notify)
-		d->notify(d, ev);
-	json_object_put(ev);
+	daemon_offload_events(d, old);
 	json_object_object_add(c->result, name, json_object_new_string(on_off(on)));
 	fprintf(c->text, "%s %s\n", name, on_off(on));
 	return 0;

@@ -39,6 +39,7 @@ struct nvgred {
 	int underlay_ifindex;
 	int underlay_mtu_orig;		/* before *EncapOverhead raised it */
 	__u32 offload;			/* offload state (ST-1), persisted */
+	__u32 offload_config;		/* the offload bits the config asked for, last applied */
 	struct vport_rec vports[NVGRE_MAX_VPORTS];	/* index = id; 0 unused */
 	int restoring;			/* applying state/config: existing objects are fine */
 	/* state file entries that could not be applied (a vport's device
@@ -66,6 +67,9 @@ int cmd_mutates(int argc, const char *const *argv);
 
 /* Write the derived settings into nv_config: offload, PAs, flags, MTU-derived. */
 int daemon_push_config(struct nvgred *d);
+
+/* ST-1: each offload whose state differs from old is logged and sent to monitors. */
+void daemon_offload_events(struct nvgred *d, __u32 old);
 
 /* Offer the tenant side of each netdev vport only what the data path can do now. */
 void daemon_apply_vport_offloads(struct nvgred *d);

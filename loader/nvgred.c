@@ -233,6 +233,32 @@ static int make_parent_dir(const char *path, mode_t mode)
 	return mkdir(dir, mode) && errno != EEXIST ? -errno : 0;
 }
 
+/* The offload state a config asks for: [offload] and the KW-1 master switches. */
+static __u32 config_offload_bits(const struct nvgred_config *cfg)
+{
+	/* [offload] holds the per-offload bits; the master bits are the keywords' */
+	return (cfg->offload & ~NVGRE_OFF_MASTER) | (cfg->task_offload ? NVGRE_OFF_GLOBAL : 0) |
+	       (cfg->task_offload_nvgre ? NVGRE_OFF_NVGRE : 0);
+}
+
+/*
+ * A config whose offload bits differ from the ones last applied wins for
+ * the bits it changes; `offload set` changes of the others stay (ST-1).
+ */
+static void apply_config_offload(struct nvgred *d, __u32 bits)
+{
+	__u32 changed = bits ^ d->offload_config, old = d->offload;
+
+	if (!changed)
+		return;
+	d->offload = (d->offload & ~changed) | (bits & changed);
+	d->offload_config = bits;
+	daemon_log("configuration: it changed offload bits 0x%02x", changed);
+	daemon_push_config(d);
+	daemon_apply_vport_offloads(d);
+	daemon_offload_events(d, old);
+}
+
 static int start(struct nvgred *d)
 {
 	int err, mtu;
@@ -268,8 +294,7 @@ static int start(struct nvgred *d)
 	}
 	/* consumers of the previous run lost their lease with its connections */
 	vmq_release_all(d);
-	d->offload = d->cfg.offload | (d->cfg.task_offload ? NVGRE_OFF_GLOBAL : 0) |
-		     (d->cfg.task_offload_nvgre ? NVGRE_OFF_NVGRE : 0);
+	d->offload = d->offload_config = config_offload_bits(&d->cfg);
 
 	/* what the underlay can do, before vports are restored and offered offloads */
 	caps_probe(d->cfg.underlay, &d->caps);
@@ -278,6 +303,7 @@ static int start(struct nvgred *d)
 	mtu = link_mtu_get(d->cfg.underlay);
 	d->underlay_mtu_orig = mtu;
 	state_restore(d);	/* may bring the original MTU and offload state back */
+	apply_config_offload(d, config_offload_bits(&d->cfg));
 	if (d->cfg.encap_overhead && mtu != d->underlay_mtu_orig + d->cfg.encap_overhead &&
 	    link_mtu_set(d->cfg.underlay, d->underlay_mtu_orig + d->cfg.encap_overhead))
 		daemon_warn("underlay %s: cannot raise MTU by %d", d->cfg.underlay,
@@ -327,6 +353,7 @@ static void reload(struct nvgred *d)
 	d->cfg.ttl = next->ttl;
 	d->cfg.max_header = next->max_header;
 	d->cfg.drop_bad_csum = next->drop_bad_csum;
+	apply_config_offload(d, config_offload_bits(next));
 	d->cfg.xdp_always = next->xdp_always;
 	d->cfg.xdp_mode = next->xdp_mode;
 	memcpy(d->cfg.rss_key, next->rss_key, sizeof(next->rss_key));

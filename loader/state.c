@@ -124,6 +124,7 @@ int state_save(struct nvgred *d)
 
 	json_object_object_add(root, "version", json_object_new_int(NVGRE_STATE_VERSION));
 	json_object_object_add(root, "offload", json_object_new_int(d->offload));
+	json_object_object_add(root, "offload_config", json_object_new_int(d->offload_config));
 	json_object_object_add(root, "underlay_mtu_orig", json_object_new_int(d->underlay_mtu_orig));
 	save_vsids(d, cmds);
 	save_routes(d, cmds);
@@ -270,6 +271,10 @@ int state_restore(struct nvgred *d)
 	}
 	if (json_object_object_get_ex(root, "offload", &v))
 		d->offload = json_object_get_int(v);
+	/* what the config asked for when that state was saved: a config that
+	 * asks for something else since wins for those bits (nvgred.c) */
+	if (json_object_object_get_ex(root, "offload_config", &v))
+		d->offload_config = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && json_object_get_int(v) > 0)
 		d->underlay_mtu_orig = json_object_get_int(v);
 	if (!json_object_object_get_ex(root, "commands", &cmds))

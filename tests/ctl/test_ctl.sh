@@ -889,6 +889,30 @@ ok $(has_filter A tv1 && has_filter A uA && echo 0 || echo 1) "restored: filters
 ctl A offload set lso on >/dev/null
 ctl A offload set vmq on >/dev/null
 
+# KW-1 master switches and [offload] in the config: a change wins for the
+# bits it changes (at SIGHUP and at start); runtime toggles of others stay
+cp "$WORK/A.conf" "$T/A.conf.kw"
+ctl A offload set lso off >/dev/null
+sed -i 's/^\*EncapsulatedPacketTaskOffloadNvgre = 1$/*EncapsulatedPacketTaskOffloadNvgre = 0/' "$WORK/A.conf"
+kill -HUP "$PID_A"
+nvgre_off() { ctl A --json offload show | $JCHECK "j['nvgre']['state'] == 'off'" >/dev/null; }
+wait_for 3 nvgre_off
+jq_ok "SIGHUP with *EncapsulatedPacketTaskOffloadNvgre = 0: nvgre off, lso still off (runtime)" \
+	"j['nvgre']['state'] == 'off' and j['lso']['state'] == 'off' and j['uso']['state'] == 'on'" \
+	A offload show
+ctl A offload set nvgre on >/dev/null
+stop_daemon A
+start_daemon A >/dev/null
+jq_ok "restart, config unchanged since: the runtime 'offload set nvgre on' stays" \
+	"j['nvgre']['state'] == 'on' and j['lso']['state'] == 'off'" A offload show
+ctl A offload set nvgre off >/dev/null
+stop_daemon A
+cp "$T/A.conf.kw" "$WORK/A.conf"	# the master switch back to 1 while stopped
+start_daemon A >/dev/null
+jq_ok "restart with the switch changed back to 1 in the config: nvgre on, lso still off" \
+	"j['nvgre']['state'] == 'on' and j['lso']['state'] == 'off'" A offload show
+ctl A offload set lso on >/dev/null
+
 # SIGHUP: [static] objects re-applied, new ones added
 ctl A route del 6000 $SRMAC >/dev/null
 cat >>"$WORK/A.conf" <<C

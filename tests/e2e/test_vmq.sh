@@ -164,6 +164,21 @@ ok $(( after >= before + 3 ? 0 : 1 )) \
 start_tap x1
 check "x1 reopened: ping IPv4 b1 -> x1 again" ping_ok b1 $X_IP4
 
+# nvgred restarts: leases end with its connections; the vport (its veth,
+# programs and id) is restored, and a new consumer gets it again
+stop_daemon A
+for i in $(seq 30); do kill -0 "${TAP_PID[x1]}" 2>/dev/null || break; sleep 0.1; done
+ok $(! kill -0 "${TAP_PID[x1]}" 2>/dev/null && echo 0 || echo 1) \
+	"nvgred stopped: x1's consumer saw its lease end and exited"
+TAP_PID[x1]=
+TAP_PID[x2]=
+start_daemon A
+ok $? "nvgred restarted over its pinned maps"
+start_tap x1 && start_tap x2
+: >"$WORK/x2.tap.log"	# what follows is the new consumer's
+check "after the restart: x1 reopened, ping IPv4 b1 -> x1" ping_ok b1 $X_IP4
+check "after the restart: TCP IPv4 x1 -> b1" tcp_bytes x1 b1 192.0.2.2 5308
+
 # vport del while open: the consumer is told, and exits
 x2_dev=$(ctl A --json vport list | /usr/bin/python3 -c "import json,sys
 print([v['tx_dev'] for v in json.load(sys.stdin)['vports'] if v['name'] == 'x2'][0])")

@@ -28,6 +28,31 @@
  *
  * One thread per struct nvgre_vmq (no locking inside).  Functions return
  * 0 (or a count) or a negative errno, and fill err where they take one.
+ *
+ * A VM backend's loop (link with build/libnvgre-vmq.a -lbpf -ljson-c):
+ *
+ *	struct nvgre_vmq *q;
+ *	struct nvgre_vmq_frame f[64];
+ *	char err[256];
+ *
+ *	if (nvgre_vmq_open(NULL, "vm1", &q, err, sizeof(err)))
+ *		errx(1, "%s", err);
+ *	for (;;) {
+ *		int n = nvgre_vmq_recv(q, f, 64, -1);	// or poll nvgre_vmq_fd(q)
+ *
+ *		if (n < 0)
+ *			break;			// -ENOTCONN: the lease ended
+ *		for (int i = 0; i < n; i++)
+ *			to_guest(f[i].data, f[i].len, &f[i].meta);
+ *		nvgre_vmq_release(q, f, n);
+ *		// a guest frame, with its TSO request:
+ *		struct nvgre_vmq_tx req = { NVGRE_VMQ_TX_SEGMENT | NVGRE_VMQ_TX_CSUM, mss };
+ *		nvgre_vmq_send(q, frame, len, &req);
+ *		nvgre_vmq_flush(q);
+ *	}
+ *	nvgre_vmq_close(q);
+ *
+ * nvgre-vmq (loader/nvgre_vmq.c, its "tap" command) is a complete example.
  */
 #ifndef NVGRE_VMQ_H
 #define NVGRE_VMQ_H

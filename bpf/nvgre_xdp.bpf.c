@@ -62,10 +62,11 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	if (verdict == RX_DROP)
 		return XDP_DROP;
 
-	/* Netdev vports and broadcast are served by the TC path (VMQ-4). */
+	/* Netdev vports and broadcast are served by the TC path (VMQ-4), and
+	 * in generic mode everything (see NVGRE_CFG_XDP_GENERIC). */
 	vp = st.vport;
 	if (verdict != RX_UNICAST || !vp || vp->kind != NVGRE_VPORT_XSK ||
-	    !nvgre_offload_on(st.offload, NVGRE_OFF_VMQ)) {
+	    !nvgre_offload_on(st.offload, NVGRE_OFF_VMQ) || (cfg->flags & NVGRE_CFG_XDP_GENERIC)) {
 		count(NVGRE_CNT_RX_XDP_PASSED);
 		return XDP_PASS;
 	}

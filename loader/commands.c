@@ -843,12 +843,22 @@ static int vport_parse(struct cmd_ctx *c, struct vport_rec *out)
 	return 0;
 }
 
+/* An xsk vport's veth pair and its nv_xsk_devs entry go (its sockets unbind). */
+static void xsk_dev_remove(struct nvgred *d, __u32 id)
+{
+	struct vmq_dev dev;
+
+	vmq_dev_names(id, &dev);
+	nvgre_dp_xsk_dev_set(&d->dp, if_nametoindex(dev.consumer), 0);
+	vmq_dev_delete(id);
+}
+
 static int vport_add(struct cmd_ctx *c)
 {
 	struct nvgred *d = c->d;
 	struct vport_rec v;
 	struct nvgre_vport vp = {};
-	int i, err, id = 0, mtu;
+	int i, err, id = 0, mtu, ret = 0;
 
 	if (vport_parse(c, &v))
 		return NVGRE_EXIT_USAGE;
@@ -875,17 +885,12 @@ static int vport_add(struct cmd_ctx *c)
 		struct nvgre_vport pinned;
 
 		if (!nvgre_dp_vport_get(&d->dp, v.vsid, v.mac, &pinned)) {
-			__u32 ifindex = v.ifindex;
-
-			if (!*v.dev && pinned.id > 0 && pinned.id < NVGRE_MAX_VPORTS) {
-				struct vmq_dev dev;
-
-				vmq_dev_names(pinned.id, &dev);
-				ifindex = if_nametoindex(dev.host);
-			}
+			/* an xsk vport's veth is made anew (vmq_dev.h): its
+			 * ifindex changes, and the entry moves to it below */
 			if (pinned.id > 0 && pinned.id < NVGRE_MAX_VPORTS && !d->vports[pinned.id].used &&
 			    pinned.kind == (*v.dev ? NVGRE_VPORT_NETDEV : NVGRE_VPORT_XSK) &&
-			    pinned.ifindex == ifindex && pinned.queues == v.xsk_queues)
+			    (!*v.dev || pinned.ifindex == (__u32)v.ifindex) &&
+			    pinned.queues == v.xsk_queues)
 				id = pinned.id;
 			else
 				nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
@@ -912,12 +917,12 @@ static int vport_add(struct cmd_ctx *c)
 		/* the veth its consumer transmits into, through the TC policy */
 		struct vmq_dev dev;
 
-		err = vmq_dev_create(id, daemon_tenant_mtu(d), &dev);
+		err = vmq_dev_create(id, vmq_dev_mtu(daemon_tenant_mtu(d)), &dev);
 		if (!err)
 			err = vmq_dev_attach(&dev, d->dp.xdp_vport_fd) ?:
 			      nvgre_dp_xsk_dev_set(&d->dp, dev.consumer_ifindex, id);
 		if (err) {
-			vmq_dev_delete(id);
+			xsk_dev_remove(d, id);
 			return failed(c, "vport %s: setting up its veth pair %s/%s: %s", v.name,
 				      dev.host, dev.consumer, strerror(-err));
 		}
@@ -931,27 +936,28 @@ static int vport_add(struct cmd_ctx *c)
 	vp.queues = v.xsk_queues;
 	err = nvgre_dp_vport_add(&d->dp, v.vsid, v.mac, &vp, v.ips, v.n_ips);
 	if (err == -ENOENT)
-		return failed(c, "vport %s: VSID %u does not exist (vsid add first)", v.name, v.vsid);
-	if (err == -ENOSPC)
-		return failed(c, "vport %s: VSID %u has %d netdev vports already", v.name, v.vsid,
-			      NVGRE_MAX_LOCAL_VPORTS);
-	if (err == -EEXIST && !d->restoring)
-		return failed(c, "vport %s: MAC or device already registered", v.name);
-	if (err == -EADDRINUSE)
-		return failed(c, "vport %s: one of its addresses belongs to another MAC in VSID %u",
-			      v.name, v.vsid);
-	if (err && err != -EEXIST) {
-		if (!*v.dev)
-			vmq_dev_delete(id);
-		return failed(c, "vport %s: %s", v.name, strerror(-err));
-	}
+		ret = failed(c, "vport %s: VSID %u does not exist (vsid add first)", v.name, v.vsid);
+	else if (err == -ENOSPC)
+		ret = failed(c, "vport %s: VSID %u has %d vports already", v.name, v.vsid,
+			     NVGRE_MAX_LOCAL_VPORTS);
+	else if (err == -EEXIST && !d->restoring)
+		ret = failed(c, "vport %s: MAC or device already registered", v.name);
+	else if (err == -EADDRINUSE)
+		ret = failed(c, "vport %s: one of its addresses belongs to another MAC in VSID %u",
+			     v.name, v.vsid);
+	else if (err && err != -EEXIST)
+		ret = failed(c, "vport %s: %s", v.name, strerror(-err));
+	else if (err == -EEXIST && !*v.dev && (err = nvgre_dp_vport_move(&d->dp, v.vsid, v.mac,
+									     v.ifindex)))
+		ret = failed(c, "vport %s: moving to its new veth: %s", v.name, strerror(-err));
+	if (ret)
+		goto undo_dev;
 	err = tc_attach_ingress(v.ifindex, d->dp.tc_tx_fd);
 	if (err) {
 		nvgre_dp_vport_del(&d->dp, v.vsid, v.mac);
-		if (!*v.dev)
-			vmq_dev_delete(id);
-		return failed(c, "vport %s: attaching to %s: %s", v.name,
-			      *v.dev ? v.dev : "its veth", strerror(-err));
+		ret = failed(c, "vport %s: attaching to %s: %s", v.name,
+			     *v.dev ? v.dev : "its veth", strerror(-err));
+		goto undo_dev;
 	}
 	if (*v.dev) {
 		/* W-7, KW-1: the tenant's MTU leaves room for the encapsulation,
@@ -969,6 +975,10 @@ static int vport_add(struct cmd_ctx *c)
 	fprintf(c->text, "vport %s added (id %d)\n", v.name, id);
 	json_object_object_add(c->result, "id", json_object_new_int(id));
 	return 0;
+undo_dev:
+	if (!*v.dev)
+		xsk_dev_remove(d, id);
+	return ret;
 }
 
 static int cmd_vport(struct cmd_ctx *c)
@@ -995,16 +1005,11 @@ static int cmd_vport(struct cmd_ctx *c)
 			vmq_release(d, v);
 			shutdown(v->lease_fd, SHUT_RDWR);
 		}
-		if (v->ifindex)
+		if (v->xsk_queues)	/* first: no window where its sockets reach the host */
+			xsk_dev_remove(d, v->id);
+		else if (v->ifindex)
 			tc_detach_ingress(v->ifindex);
 		nvgre_dp_vport_del(&d->dp, v->vsid, v->mac);
-		if (v->xsk_queues) {
-			struct vmq_dev dev;
-
-			vmq_dev_names(v->id, &dev);
-			nvgre_dp_xsk_dev_set(&d->dp, if_nametoindex(dev.consumer), 0);
-			vmq_dev_delete(v->id);
-		}
 		memset(v, 0, sizeof(*v));
 		if (!d->restoring)
 			xdp_update(d);

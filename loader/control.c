@@ -158,7 +158,8 @@ static int client_send(struct client *cl, const char *s)
 	return 0;
 }
 
-static void reply_error(struct client *cl, int status, const char *msg)
+/* An error reply; err_no > 0 adds "errno" (for the consumer library). */
+static void reply_error_errno(struct client *cl, int status, const char *msg, int err_no)
 {
 	json_object *r = json_object_new_object();
 
@@ -166,8 +167,15 @@ static void reply_error(struct client *cl, int status, const char *msg)
 	json_object_object_add(r, "ok", json_object_new_boolean(0));
 	json_object_object_add(r, "status", json_object_new_int(status));
 	json_object_object_add(r, "error", json_object_new_string(msg));
+	if (err_no > 0)
+		json_object_object_add(r, "errno", json_object_new_int(err_no));
 	client_send(cl, json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN));
 	json_object_put(r);
+}
+
+static void reply_error(struct client *cl, int status, const char *msg)
+{
+	reply_error_errno(cl, status, msg, 0);
 }
 
 /* Send a reply line with fds attached (SCM_RIGHTS) to its first byte. */
@@ -230,8 +238,8 @@ static void handle_vmq_request(struct control *c, struct client *cl, int n, cons
 	}
 	id = vmq_lease_begin(c->d, argv[2], &cr, cl->fd, &res, fds, &nfds, err, sizeof(err));
 	if (id < 0) {
-		reply_error(cl, id == -ENOENT || id == -EINVAL ? NVGRE_EXIT_USAGE : NVGRE_EXIT_FAILED,
-			    err);
+		reply_error_errno(cl, id == -ENOENT || id == -EINVAL ? NVGRE_EXIT_USAGE :
+				  NVGRE_EXIT_FAILED, err, -id);
 		return;
 	}
 	r = json_object_new_object();
@@ -359,6 +367,11 @@ static void client_read(struct control *c, struct client *cl)
 		cl->last = now_ms();
 		cl->in_len += got;
 		cl->in[cl->in_len] = 0;
+		/* a consumer says one short thing ("vport open NAME"), then nothing */
+		if (cl->consumer && (cl->lease || cl->in_len > CONTROL_MAX_CONSUMER_LINE)) {
+			client_drop(cl);
+			return;
+		}
 		while (!cl->dead && (nl = memchr(cl->in, '\n', cl->in_len))) {
 			*nl = 0;
 			handle_request(c, cl, cl->in);
@@ -421,17 +434,25 @@ static void accept_clients(struct control *c, int listen_fd, int consumer)
 
 	while ((fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
 		struct client *cl = by_fd(c, -1);
+		int j, consumers = 0;
 
+		/* anyone may connect to the consumer socket: they get a bounded
+		 * share of the slots and never push a control client out */
+		for (j = 0; consumer && j < CONTROL_MAX_CLIENTS; j++)
+			consumers += c->clients[j].fd >= 0 && c->clients[j].consumer;
+		if (consumer && (consumers >= CONTROL_MAX_CONSUMERS || !cl)) {
+			close(fd);
+			continue;
+		}
 		if (!cl) {
-			/* full: the longest-idle client (not a monitor, not a
-			 * lease) makes room */
+			/* full: the longest-idle control client (not a monitor)
+			 * makes room */
 			struct client *old = NULL;
-			int j;
 
 			for (j = 0; j < CONTROL_MAX_CLIENTS; j++) {
 				struct client *o = &c->clients[j];
 
-				if (!o->monitor && !o->lease && (!old || o->last < old->last))
+				if (!o->monitor && !o->consumer && (!old || o->last < old->last))
 					old = o;
 			}
 			if (!old) {

@@ -45,6 +45,7 @@ struct nvgred {
 	/* state file entries that could not be applied (a vport's device
 	 * missing at start): saved again as they were, retried on SIGHUP */
 	json_object *unrestored;
+	int xdp_generic;		/* our XDP program runs in generic mode (xdp.c) */
 	int monitors;			/* monitor clients: drop events on while > 0 */
 	/* events for monitor clients (control.c) */
 	void (*notify)(struct nvgred *d, json_object *event);

@@ -442,10 +442,11 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 	err = nvgre_dp_vsid_get(dp, vsid, &v);
 	if (err)
 		return err;
-	if (v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
-		return -ENOSPC;
+	/* exists first: a restart adopting a full VSID's vports is no overflow */
 	if (!nvgre_dp_vport_get(dp, vsid, mac, &(struct nvgre_vport){}))
 		return -EEXIST;		/* before its counters are touched */
+	if (v.n_local >= NVGRE_MAX_LOCAL_VPORTS)
+		return -ENOSPC;
 	zero = calloc(dp->ncpus, sizeof(*zero));
 	if (!zero)
 		return -ENOMEM;
@@ -947,4 +948,26 @@ int nvgre_dp_xsk_dev_set(struct nvgre_dp *dp, int consumer_ifindex, __u32 vport_
 	if (vport_id)
 		return map_update(dp->xsk_devs_fd, &k, &vport_id, BPF_ANY);
 	return bpf_map_delete_elem(dp->xsk_devs_fd, &k) && errno != ENOENT ? -errno : 0;
+}
+
+int nvgre_dp_vport_move(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6], int ifindex)
+{
+	struct nvgre_mac_key k = mac_key(vsid, mac);
+	struct nvgre_vport_tx vtx;
+	struct nvgre_vport vp;
+	__u32 old, new = ifindex;
+	int err;
+
+	err = map_lookup(dp->vports_fd, &k, &vp);
+	if (err || vp.ifindex == new)
+		return err;
+	old = vp.ifindex;
+	if (!map_lookup(dp->vport_if_fd, &old, &vtx)) {
+		err = map_update(dp->vport_if_fd, &new, &vtx, BPF_ANY);
+		if (err)
+			return err;
+		bpf_map_delete_elem(dp->vport_if_fd, &old);
+	}
+	vp.ifindex = new;
+	return map_update(dp->vports_fd, &k, &vp, BPF_EXIST);
 }

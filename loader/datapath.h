@@ -101,6 +101,8 @@ int nvgre_dp_sw_channel_create(void);
 int nvgre_dp_vport_dev_set(struct nvgre_dp *dp, __u32 vport_id, int ifindex);
 /* Frames arriving at consumer_ifindex belong to vport_id's sockets (0: none). */
 int nvgre_dp_xsk_dev_set(struct nvgre_dp *dp, int consumer_ifindex, __u32 vport_id);
+/* The vport's transmit device is now ifindex (an xsk vport's new veth). */
+int nvgre_dp_vport_move(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6], int ifindex);
 int nvgre_dp_sw_channel_set(struct nvgre_dp *dp, __u32 vport_id, int ringbuf_fd);
 
 /*

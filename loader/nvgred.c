@@ -85,7 +85,8 @@ int daemon_push_config(struct nvgred *d)
 		  (d->cfg.flowid_zero ? NVGRE_CFG_FLOWID_ZERO : 0) |
 		  (d->caps.gso_tcp ? NVGRE_CFG_GSO_TCP : 0) |
 		  (d->caps.gso_udp ? NVGRE_CFG_GSO_UDP : 0) |
-		  (d->monitors > 0 ? NVGRE_CFG_EVENTS : 0);
+		  (d->monitors > 0 ? NVGRE_CFG_EVENTS : 0) |
+		  (d->xdp_generic ? NVGRE_CFG_XDP_GENERIC : 0);
 	c.max_header = d->cfg.max_header;
 	c.rx_queues = d->caps.rx_queues > 0 ? d->caps.rx_queues : 1;
 	c.ttl = d->cfg.ttl;
@@ -141,8 +142,8 @@ static void update_vport_mtus(struct nvgred *d)
 		if (*d->vports[i].dev && link_mtu_get(d->vports[i].dev) < mtu)
 			vport_tenant_set(d->vports[i].dev, d->vports[i].mac, -1, mtu);
 		vmq_dev_names(i, &dev);
-		if (!*d->vports[i].dev && link_mtu_get(dev.host) < mtu)
-			vmq_dev_set_mtu(&dev, mtu);
+		if (!*d->vports[i].dev && link_mtu_get(dev.host) < vmq_dev_mtu(mtu))
+			vmq_dev_set_mtu(&dev, vmq_dev_mtu(mtu));
 	}
 }
 
@@ -324,9 +325,8 @@ static int start(struct nvgred *d)
 		err = xdp_underlay_attach(d);
 		if (err)
 			daemon_warn("underlay %s: replacing XDP: %s", d->cfg.underlay, strerror(-err));
-	} else {
-		xdp_update(d);
 	}
+	xdp_update(d);		/* attach or detach as needed; learn the mode */
 	state_save(d);
 	return 0;
 }

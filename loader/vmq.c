@@ -401,8 +401,8 @@ int nvgre_vmq_open(const char *socket_path, const char *vport, struct nvgre_vmq 
 				  json_object_get_string(e) : "refused";
 
 		snprintf(err, errlen, "%s", why);
-		ret = strstr(why, "no such vport") ? -ENOENT : strstr(why, "may not open") ? -EACCES :
-		      strstr(why, "already open") ? -EBUSY : -EINVAL;
+		ret = json_object_object_get_ex(reply, "errno", &e) && json_object_get_int(e) > 0 ?
+		      -json_object_get_int(e) : -EINVAL;
 		goto fail;
 	}
 	if (!json_object_object_get_ex(reply, "result", &res) ||
@@ -609,7 +609,7 @@ static void reap_completions(struct nvgre_vmq *q)
 {
 	__u32 idx, got = xsk_ring_cons__peek(&q->comp, q->ring_size, &idx), k;
 
-	for (k = 0; k < got; k++)
+	for (k = 0; k < got && q->n_free < q->n_frames; k++)
 		q->free_frames[q->n_free++] = *xsk_ring_cons__comp_addr(&q->comp, idx + k);
 	if (got)
 		xsk_ring_cons__release(&q->comp, got);
@@ -670,7 +670,10 @@ int nvgre_vmq_send(struct nvgre_vmq *q, const void *frame, size_t len,
 
 		if (xsk_prod_nb_free(&q->tx, need) < need || q->n_free < need)
 			nvgre_vmq_flush(q);
-		if (xsk_prod_nb_free(&q->tx, need) < need || q->n_free < need)
+		/* more segments than the ring holds (a tiny MSS): tx_one
+		 * flushes as it goes, and the frame may leave in part */
+		if (need <= q->ring_size / 2 &&
+		    (xsk_prod_nb_free(&q->tx, need) < need || q->n_free < need))
 			return -EAGAIN;
 		ret = nvgre_segment(frame, len, req->mss, tx_one, q);
 		if (ret < 0)

@@ -25,6 +25,38 @@ void vmq_dev_names(__u32 vport_id, struct vmq_dev *dev)
 	snprintf(dev->consumer, sizeof(dev->consumer), "nvx%uc", vport_id);
 }
 
+/*
+ * No IPv6 address generation on either end: without a link-local address
+ * the host sends no DAD, router solicitation or MLD frames through the
+ * pair.  Netlink, not /proc/sys: systemd's ProtectKernelTunables makes that
+ * read-only.
+ */
+static int no_ipv6_addr(const char *ifname)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+		char attrs[64];
+	} req = {
+		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = RTM_NEWLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		.i = { .ifi_family = AF_UNSPEC, .ifi_index = if_nametoindex(ifname) },
+	};
+	__u8 mode = IN6_ADDR_GEN_MODE_NONE;
+	struct rtattr *spec, *in6;
+	char buf[4096];
+	int n;
+
+	spec = rta_add(&req.h, sizeof(req), IFLA_AF_SPEC, NULL, 0);
+	in6 = spec ? rta_add(&req.h, sizeof(req), AF_INET6, NULL, 0) : NULL;
+	if (!in6 || !rta_add(&req.h, sizeof(req), IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode)))
+		return -ENOBUFS;
+	rta_nest_end(&req.h, in6);
+	rta_nest_end(&req.h, spec);
+	n = rtnl_talk(&req, req.h.nlmsg_len, buf, sizeof(buf));
+	return n == -EAFNOSUPPORT ? 0 : n < 0 ? n : 0;	/* no IPv6 here: nothing to silence */
+}
+
 static int veth_add(const struct vmq_dev *dev)
 {
 	struct {
@@ -55,21 +87,6 @@ static int veth_add(const struct vmq_dev *dev)
 	rta_nest_end(&req.h, info);
 	n = rtnl_talk(&req, req.h.nlmsg_len, buf, sizeof(buf));
 	return n < 0 ? n : 0;
-}
-
-/* IPv6 off before the link is up: no DAD, router or MLD frames from the host. */
-static void ipv6_off(const char *ifname)
-{
-	char path[96];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;		/* no IPv6 in this kernel: nothing to silence */
-	if (write(fd, "1", 1) != 1)
-		daemon_warn("%s: IPv6 left on: %s", ifname, strerror(errno));
-	close(fd);
 }
 
 static int link_up(const char *ifname)
@@ -110,15 +127,14 @@ int vmq_dev_create(__u32 vport_id, int mtu, struct vmq_dev *dev)
 	int err;
 
 	vmq_dev_names(vport_id, dev);
-	/* an nvgred restart finds the pair of its earlier run: keep it */
-	if (!if_nametoindex(dev->host) || !if_nametoindex(dev->consumer)) {
-		vmq_dev_delete(vport_id);	/* half a pair: start over */
-		err = veth_add(dev);
-		if (err)
-			return err;
-	}
-	ipv6_off(dev->host);
-	ipv6_off(dev->consumer);
+	/* always a new pair: sockets an earlier consumer still holds are bound
+	 * to the old one, and go with it (the kernel unbinds them) */
+	vmq_dev_delete(vport_id);
+	err = veth_add(dev);
+	if (err)
+		return err;
+	if ((err = no_ipv6_addr(dev->host)) || (err = no_ipv6_addr(dev->consumer)))
+		goto fail;
 	if (mtu > 0 && (err = vmq_dev_set_mtu(dev, mtu)))
 		goto fail;
 	if ((err = link_up(dev->consumer)) || (err = link_up(dev->host)))

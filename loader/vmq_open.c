@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include <nvgre/vmq.h>
+#include "attach.h"
 #include "vmq_dev.h"
 #include "vmq_open.h"
 
@@ -106,7 +107,7 @@ static json_object *describe(struct nvgred *d, const struct vport_rec *v, __u64 
 	json_object_object_add(o, "vsid", json_object_new_int64(v->vsid));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "queues", json_object_new_int(v->xsk_queues));
-	json_object_object_add(o, "mtu", json_object_new_int(daemon_tenant_mtu(d)));
+	json_object_object_add(o, "mtu", json_object_new_int(vmq_dev_mtu(daemon_tenant_mtu(d))));
 	json_object_object_add(o, "zerocopy", json_object_new_boolean(zc));
 	json_object_object_add(o, "tx_ifname", json_object_new_string(dev.consumer));
 	json_object_object_add(o, "frame_size", json_object_new_int(VMQ_FRAME_SIZE));
@@ -276,6 +277,11 @@ int vmq_lease_begin(struct nvgred *d, const char *name, const struct ucred *cr, 
 	for (i = 1; i < NVGRE_MAX_VPORTS && !v; i++)
 		if (d->vports[i].used && !strcmp(d->vports[i].name, name))
 			v = &d->vports[i];
+	/* only root learns which vports exist and what kind they are */
+	if (cr->uid != 0 && (!v || !v->xsk_queues || !v->has_owner || cr->uid != v->owner)) {
+		snprintf(err, errlen, "vport %s: uid %u may not open it", name, cr->uid);
+		return -EACCES;
+	}
 	if (!v) {
 		snprintf(err, errlen, "vport %s: no such vport", name);
 		return -ENOENT;
@@ -287,10 +293,37 @@ int vmq_lease_begin(struct nvgred *d, const char *name, const struct ucred *cr, 
 	return v->id;
 }
 
+/*
+ * A new veth pair for v: the kernel unbinds every socket of the old one, so
+ * fds a consumer kept (or passed on) after its lease ended can neither
+ * receive nor send, and the next open finds no old buffer pool in the way.
+ */
+static int renew_dev(struct nvgred *d, struct vport_rec *v)
+{
+	struct vmq_dev dev;
+	int err;
+
+	vmq_dev_names(v->id, &dev);
+	nvgre_dp_xsk_dev_set(&d->dp, if_nametoindex(dev.consumer), 0);
+	err = vmq_dev_create(v->id, vmq_dev_mtu(daemon_tenant_mtu(d)), &dev) ?:
+	      vmq_dev_attach(&dev, d->dp.xdp_vport_fd) ?:
+	      nvgre_dp_xsk_dev_set(&d->dp, dev.consumer_ifindex, v->id) ?:
+	      nvgre_dp_vport_move(&d->dp, v->vsid, v->mac, dev.host_ifindex) ?:
+	      tc_attach_ingress(dev.host_ifindex, d->dp.tc_tx_fd);
+	if (err)
+		daemon_err("vport %s: renewing its veth pair: %s (vport del and add it again)",
+			   v->name, strerror(-err));
+	else
+		v->ifindex = dev.host_ifindex;
+	return err;
+}
+
 void vmq_lease_end(struct nvgred *d, int id, int conn_fd)
 {
 	struct vport_rec *v = &d->vports[id];
 
-	if (id > 0 && id < NVGRE_MAX_VPORTS && v->used && v->leased && v->lease_fd == conn_fd)
+	if (id > 0 && id < NVGRE_MAX_VPORTS && v->used && v->leased && v->lease_fd == conn_fd) {
 		vmq_release(d, v);
+		renew_dev(d, v);
+	}
 }

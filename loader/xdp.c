@@ -161,14 +161,25 @@ unsigned int xdp_underlay_query(struct nvgred *d, const char **mode)
 
 void xdp_update(struct nvgred *d)
 {
-	int on = xdp_underlay_query(d, NULL) != 0, want = xdp_needed(d), err;
+	int on = xdp_underlay_query(d, NULL) != 0, want = xdp_needed(d), err, generic;
+	const char *mode = "native";
 
-	if (on == want)
-		return;
-	err = want ? xdp_underlay_attach(d) : xdp_underlay_detach(d);
-	if (err)
-		daemon_warn("underlay %s: %s XDP: %s", d->cfg.underlay, want ? "attaching" : "detaching",
-			   strerror(-err));
-	else
-		daemon_log("underlay %s: XDP %s", d->cfg.underlay, want ? "attached" : "detached");
+	if (on != want) {
+		err = want ? xdp_underlay_attach(d) : xdp_underlay_detach(d);
+		if (err)
+			daemon_warn("underlay %s: %s XDP: %s", d->cfg.underlay,
+				    want ? "attaching" : "detaching", strerror(-err));
+		else
+			daemon_log("underlay %s: XDP %s", d->cfg.underlay,
+				   want ? "attached" : "detached");
+	}
+	/* generic mode loses metadata on the way to an xsk vport's veth */
+	generic = xdp_underlay_query(d, &mode) && !strcmp(mode, "generic");
+	if (generic != d->xdp_generic) {
+		d->xdp_generic = generic;
+		if (generic)
+			daemon_log("underlay %s: XDP in generic mode: xsk vports are served "
+				   "through their software channels", d->cfg.underlay);
+		daemon_push_config(d);
+	}
 }

@@ -884,6 +884,20 @@ static void test_xsk_steering(void)
 		tap_ok(ret == T_XDP_REDIRECT && olen - ml == wl - wi &&
 		       !memcmp(out + ml, want + wi, wl - wi), "xsk: outer CE marks inner ECT CE");
 	}
+	/* Generic XDP: the metadata would not survive the veth: left to TC. */
+	{
+		struct nvgre_config cfg;
+
+		nvgre_dp_get_config(&env.dp, &cfg);
+		cfg.flags |= NVGRE_CFG_XDP_GENERIC;
+		nvgre_dp_set_config(&env.dp, &cfg);
+		pkt_spec_default(&s);
+		e_xsk(&s);
+		xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+		tap_ok(ret == T_XDP_PASS && ml == 0 && olen == ilen && !memcmp(out, in, ilen),
+		       "xsk: XDP in generic mode leaves the frame to TC (software channel)");
+		testenv_reset_config(&env);
+	}
 	nvgre_dp_vport_dev_set(&env.dp, b1.id, 0);
 
 	/* VMMQ: a vport with 4 queues gets the RSS queue in its metadata ... */

@@ -60,6 +60,9 @@ NV_INLINE int nvgre_ip_equal(const union nvgre_ip *a, const union nvgre_ip *b)
 #define NVGRE_CFG_GSO_TCP		(1u << 2) /* the underlay carries GRE TCP GSO skbs */
 #define NVGRE_CFG_GSO_UDP		(1u << 3) /* ... and UDP GSO skbs (USO) */
 #define NVGRE_CFG_EVENTS		(1u << 4) /* someone listens: emit drop events */
+/* XDP runs in generic (skb) mode on the underlay: a frame redirected into a
+ * veth then loses its metadata, so xsk vports are served by the TC path */
+#define NVGRE_CFG_XDP_GENERIC		(1u << 5)
 
 struct nvgre_config {
 	__u32 layout_version;	/* NVGRE_MAP_LAYOUT_VERSION once nvgred set it up */

@@ -326,7 +326,8 @@ static void xsk_setup(void)
 		.bind_flags = XDP_COPY,
 	};
 	size_t sz = (size_t)XSK_FRAMES * XSK_FRAME_SZ;
-	__u32 idx, i, key = 0;
+	struct nvgre_vport b1;
+	__u32 idx, i, key;
 	int err, fd;
 
 	if (posix_memalign(&xs.area, 4096, sz))
@@ -342,9 +343,20 @@ static void xsk_setup(void)
 		*xsk_ring_prod__fill_addr(&xs.fill, idx + i) = (__u64)i * XSK_FRAME_SZ;
 	xsk_ring_prod__submit(&xs.fill, XSK_FRAMES);
 	fd = xsk_socket__fd(xs.xsk);
-	/* vport B1: slot 0, one queue, one rx queue: XSKMAP index 0 */
+	/*
+	 * As nvgred opens xsk vport B1's queue set: the underlay program
+	 * redirects into the veth's other end (nvt0), nvgre_xdp_vport on nvt1
+	 * takes the socket of queue 0 (XSKMAP index id x 64).
+	 */
+	if (nvgre_dp_vport_get(&env.dp, T_VSID_B, T_MAC_VPORT_B1, &b1))
+		die("vport B1 missing");
+	key = b1.id * NVGRE_VMQ_MAX_QUEUES;
 	if (bpf_map_update_elem(env.dp.xsks_fd, &key, &fd, BPF_ANY))
 		die("XSKMAP update: %s", strerror(errno));
+	if (nvgre_dp_xsk_dev_set(&env.dp, env.nvt1_ifindex, b1.id) ||
+	    nvgre_dp_vport_dev_set(&env.dp, b1.id, if_nametoindex("nvt0")) ||
+	    bpf_xdp_attach(env.nvt1_ifindex, env.dp.xdp_vport_fd, XDP_FLAGS_DRV_MODE, NULL))
+		die("xsk vport B1's veth hop: %s", strerror(errno));
 }
 
 /* Take every frame off the rx ring and give it back to the fill ring; returns

@@ -106,7 +106,31 @@ while read -r st what; do
 	[ "$st" = "#" ] && { echo "# $what"; continue; }
 	ok "$st" "fds: $what"
 done <"$WORK/fds"
+# a lease ends: the veth pair is made anew (old sockets unbound), and a new
+# consumer gets the queue set at once
+x3_dev=$(ctl A --json vport list | /usr/bin/python3 -c "import json,sys
+print([v['tx_dev'] for v in json.load(sys.stdin)['vports'] if v['name'] == 'x3'][0])")
+ifi_before=$(in_ns hA cat /sys/class/net/$x3_dev/ifindex)
+vmq x3 count --duration 0.2 >/dev/null 2>&1 && vmq x3 count --duration 0.2 >"$WORK/out" 2>&1
+rc=$?
+ifi_after=$(in_ns hA cat /sys/class/net/$x3_dev/ifindex)
+ok $([ $rc = 0 ] && [ "$ifi_before" != "$ifi_after" ] && echo 0 || echo 1) \
+	"leases end: $x3_dev made anew (ifindex $ifi_before -> $ifi_after), reopened at once (status $rc)"
 check "vport del x3" ctl A vport del x3
+
+# a failed add leaves no veth pair behind
+links=$(in_ns hA ip -o link show | grep -c " nvx")
+ctl A vport add x9 vsid 7777 mac 02:00:00:00:50:09 xsk 1 >"$WORK/out" 2>&1
+rc=$?
+ok $([ $rc = 1 ] && [ "$(in_ns hA ip -o link show | grep -c " nvx")" = "$links" ] && echo 0 || echo 1) \
+	"vport add xsk in a VSID that does not exist: refused (status $rc), no veth pair left"
+
+# the consumer socket is anyone's: bounded, and never at the control clients' cost
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
+	"$ROOT/tests/e2e/vmq_flood.py" "$VMQ_SOCK" 100 100000)
+ok $([ "$out" = "kept 64 big closed" ] && echo 0 || echo 1) \
+	"100 idle consumer connections: 64 kept; one talking too much closed ($out)"
+check "meanwhile the control socket still answers" ctl A status
 
 # ---- traffic ------------------------------------------------------------
 start_tap x1 && start_tap x2

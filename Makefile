@@ -95,6 +95,36 @@ $(FUZZ_BIN): tests/fuzz_parse.c $(wildcard include/nvgre/*.h)
 
 fuzz: $(FUZZ_BIN)
 
+# ---- bench tools (VMQ) ----
+# tests/bench.sh's VMQ section: a live-frames generator and the XDP_DROP and
+# AF_PACKET receivers (one BPF object, its skeleton embedded in both), and
+# the LSO segmenter throughput.  Built here, not by bench.sh, so their
+# compile errors show up in make like any other.
+BENCH_VMQ_BINS := $(BUILD)/tests/bench/vmq_gen $(BUILD)/tests/bench/vmq_rx \
+                  $(BUILD)/tests/bench/lso_bench
+
+$(BUILD)/tests/bench/vmq_bench.bpf.o: tests/bench/vmq_bench.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bench/vmq_bench.skel.h: $(BUILD)/tests/bench/vmq_bench.bpf.o
+	$(BPFTOOL) gen skeleton $< name vmq_bench > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/bench/vmq_gen.o $(BUILD)/tests/bench/vmq_rx.o: $(BUILD)/tests/bench/vmq_bench.skel.h
+
+# (testenv.o for the MACs pktbuild.o's default spec names)
+$(BUILD)/tests/bench/vmq_gen: $(BUILD)/tests/bench/vmq_gen.o $(BUILD)/tests/pktbuild.o \
+		$(BUILD)/tests/testenv.o $(BUILD)/loader/vmq_pcap.o $(LIB)
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/bench/vmq_rx: $(BUILD)/tests/bench/vmq_rx.o
+	$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/bench/lso_bench: $(BUILD)/tests/bench/lso_bench.o $(BUILD)/loader/segment.o
+	$(CC) $(CFLAGS) $^ -o $@
+
+bench: $(BENCH_VMQ_BINS)
+
 check: deps
 	$(MAKE) all $(FUZZ_BIN)
 	./tests/run.sh

@@ -3,6 +3,8 @@
 """Helpers of tests/bench.sh.
 
   report.py iperf-summary FILE.json          one line about an iperf3 -J result
+  report.py vmq-summary FILE.json           one line about a VMQ receiver, the
+                                             generator alone or lso_bench
   report.py ctl-bench OUT.json N NVGRECTL SOCKET_A SOCKET_B TIMEOUT
                                              nvgrectl round trips, route imports
   report.py final BENCH_TMP_DIR OUT.json     ratios, targets, table, JSON, plot
@@ -48,6 +50,31 @@ def iperf_result(path):
 def cmd_iperf_summary(path):
     try:
         print(iperf_result(path)[2])
+    except Exception as e:  # noqa: BLE001 - any broken file is "no result"
+        print(f"no result ({e})")
+        return 1
+    return 0
+
+
+# ---- VMQ -------------------------------------------------------------------------------
+
+# loader/vmq_open.h VMQ_RING
+VMQ_RING_NOTE = "1024 entries per queue, 0.4 ms at 2.5 Mpps"
+
+def cmd_vmq_summary(path):
+    try:
+        r = json.load(open(path))
+        if "segment_gbps_median" in r:
+            print(f"nvgre_segment {r['segment_gbps_median']:.2f} Gbit/s of payload, memcpy "
+                  f"{r['memcpy_gbps_median']:.2f} Gbit/s")
+        elif "frame_len" in r:
+            print(f"{r['pps'] / 1e6:.2f} Mpps sent by the generator alone ({r['method']}, "
+                  f"{1e9 / r['pps']:.0f} ns per frame)")
+        else:
+            line = f"{r['pps'] / 1e6:.2f} Mpps received ({r.get('method', 'nvgre-vmq count')})"
+            if "kernel_dropped" in r:
+                line += f", {r['kernel_dropped']} dropped by the kernel at the socket"
+            print(line)
     except Exception as e:  # noqa: BLE001 - any broken file is "no result"
         print(f"no result ({e})")
         return 1
@@ -162,9 +189,13 @@ class Report:
     def __init__(self, d):
         self.dir = d
         self.machine = json.load(open(os.path.join(d, "machine.json")))
-        self.micro = json.load(open(os.path.join(d, "micro.json")))
+        # BENCH_ONLY runs some sections: the others have no files
+        self.sections = self.machine.get("sections", ["micro", "overlay", "vmq", "ctl"])
+        self.micro = json.load(open(os.path.join(d, "micro.json"))) if "micro" in self.sections \
+            else {"records": [], "trials": None, "calls_per_sample": None, "loop_repeat": None}
         self.var = {r["key"]: r for r in self.micro["records"] if r["type"] == "variant"}
         self.rows = []
+        self.iperf_results = self.ctl = self.vmq_results = None
 
     def s(self, key):
         """Samples of a variant.  The kernel reports a loop's mean per run as an
@@ -369,6 +400,69 @@ class Report:
                  detail=f"p90 {sorted(c['status_ms'])[89]:.2f} ms; exec of nvgrectl alone {ex:.2f} ms, "
                         f"so {st - ex:.2f} ms socket + daemon; --json status {med(c['json_status_ms']):.2f} ms")
 
+    # -- VMQ: xsk vport delivery and the LSO segmenter (tests/bench.sh section 4)
+    def vmq(self):
+        d = os.path.join(self.dir, "vmq")
+        meta = json.load(open(os.path.join(d, "meta.json")))
+        load = lambda name: json.load(open(os.path.join(d, name + ".json")))  # noqa: E731
+        res = {"meta": meta, "runs": {}, "generator": {}}
+        pps = {}
+        for k in ("alone", "drop", "packet", "xsk"):
+            pps[k] = []
+            for r in range(1, meta["rounds"] + 1):
+                x = res["runs"][f"{k}-r{r}"] = load(f"{k}-r{r}")
+                if k != "alone":
+                    res["generator"][f"{k}-r{r}"] = load(f"gen-{k}-r{r}")
+                pps[k].append(x["pps"])
+        M = lambda xs: f"{med(xs) / 1e6:.2f}"  # noqa: E731
+        # CPU time per frame on the generator's CPU, which does the kernel's
+        # receive work too; less the generator alone (same round): the
+        # receive path's own
+        ns = {k: [1e9 / v for v in pps[k]] for k in pps}
+        own = {k: [a - g for a, g in zip(ns[k], ns["alone"])] for k in ("drop", "packet", "xsk")}
+        moved = lambda k: stats_delta(  # noqa: E731
+            os.path.join(d, f"statsA-{k}-r{meta['rounds']}-before.json"),
+            os.path.join(d, f"statsA-{k}-r{meta['rounds']}-after.json"))
+        full = [res["runs"][f"xsk-r{r}"].get("kernel_dropped", 0) for r in range(1, meta["rounds"] + 1)]
+        sec = f"VMQ: NVGRE frames into an xsk vport on veth ({meta['rounds']} x {meta['seconds']} s per " \
+              f"receiver, one live-frames generator, {res['runs']['alone-r1']['frame_len']}-byte frames)"
+        self.ratio(sec, "AF_XDP (xsk vport, nvgre-vmq count) / XDP_DROP on the underlay", pps["xsk"],
+                   pps["drop"], 0.5, op=">=",
+                   detail=f"{M(pps['xsk'])} vs {M(pps['drop'])} Mpps; the xsk path decapsulates, "
+                          f"redirects into the vport's veth pair and copies into the socket (dropped there, "
+                          f"ring full, per round: {', '.join(map(str, full))}); host A during the last xsk "
+                          f"run, which includes the generator's time before the consumer opened the queue "
+                          f"set and after it closed it: {moved('xsk')}")
+        self.ratio(sec, "AF_XDP / AF_PACKET (TPACKET_V3) on the underlay", pps["xsk"], pps["packet"], 1.3,
+                   op=">=", detail=f"{M(pps['xsk'])} vs {M(pps['packet'])} Mpps; after the socket's copy "
+                                   f"nvgred's TC program drops the frames (no such vport yet): host A during "
+                                   f"the last AF_PACKET run: {moved('packet')}")
+        # what reached the socket: received, or dropped there because the
+        # consumer's ring was full (a sleeping consumer wakes late on a VM)
+        reach = [(x["frames"] + x.get("kernel_dropped", 0)) / x["seconds"]
+                 for x in (res["runs"][f"xsk-r{r}"] for r in range(1, meta["rounds"] + 1))]
+        self.ratio(sec, "AF_XDP, frames reaching the socket (received + ring full) / AF_PACKET", reach,
+                   pps["packet"], detail=f"{M(reach)} Mpps into the xsk ring ({VMQ_RING_NOTE}); "
+                                         f"{M(reach)} / {M(pps['drop'])} = "
+                                         f"{med(reach) / med(pps['drop']):.2f}x XDP_DROP")
+        self.row(sec, "AF_XDP receive path per frame, less the generator's share", own["xsk"], unit="ns",
+                 detail=f"XDP_DROP {med(own['drop']):.0f} ns, AF_PACKET {med(own['packet']):.0f} ns; "
+                        f"of {med(ns['xsk']):.0f}, {med(ns['drop']):.0f}, {med(ns['packet']):.0f} ns per "
+                        f"frame on the generator's CPU, where the generator alone takes "
+                        f"{med(ns['alone']):.0f} ns ({M(pps['alone'])} Mpps; uA refusing its frames at once, "
+                        f"so queueing into uA and page recycling count as receive work)")
+        lso = load("lso")
+        res["lso"] = lso
+        sec = f"LSO in user space (nvgre_segment, one core, a 64 KB TCP/IPv4 frame: {lso['payload_bytes']:,} " \
+              f"payload bytes, MSS {lso['mss']}, {lso['segments']} segments)"
+        self.row(sec, "segmenter throughput, TCP payload", lso["segment_gbps"], unit="Gbit/s",
+                 value=lso["segment_gbps_median"],
+                 detail="each segment copied out into its own 2 KiB buffer, as into UMEM frames")
+        self.ratio(sec, "nvgre_segment / memcpy of the same bytes", lso["segment_gbps"], lso["memcpy_gbps"],
+                   detail=f"memcpy {lso['memcpy_gbps_median']:.1f} Gbit/s: headers and payload into the "
+                          f"same buffers, nothing else")
+        self.vmq_results = res
+
     def table(self):
         lines = []
         w = max(len(r["name"]) for r in self.rows) + 2
@@ -387,6 +481,8 @@ class Report:
                 val = f"{r['value']:.0f} ns ({r['range'][0]:.0f}-{r['range'][1]:.0f})"
             elif r["unit"] == "ms":
                 val = f"{r['value']:.2f} ms"
+            elif r["unit"] == "Gbit/s":
+                val = f"{r['value']:.1f} Gbit/s ({r['range'][0]:.1f}-{r['range'][1]:.1f})"
             else:
                 val = f"{r['value']:,.0f} {r['unit']}"
             tgt = f"{r['op']} {r['target']:.2f}" if r["target"] is not None else "-"
@@ -429,9 +525,14 @@ plot "{data}" using 3:xtic(2) title "measured", "" using 4 title "target"
 
 def cmd_final(d, out):
     r = Report(d)
-    r.programs()
-    r.iperf()
-    r.control()
+    if "micro" in r.sections:
+        r.programs()
+    if "overlay" in r.sections:
+        r.iperf()
+    if "vmq" in r.sections:
+        r.vmq()
+    if "ctl" in r.sections:
+        r.control()
     notes = [
         "BPF_PROG_TEST_RUN repeats XDP and skb programs on one context and restores nothing "
         "between repetitions (see the 'naive' records: with repeat=1000 a decapsulating or "
@@ -447,6 +548,11 @@ def cmd_final(d, out):
         "page allocation dominates (~500 ns/frame for a no-op) and each call costs tens of ms. It is "
         "used only to check that decap+steer delivers into a real AF_XDP socket.",
         "Ratios are medians of per-trial (per-round) ratios; the range is their min-max.",
+        "VMQ: tests/bench/vmq_gen.c sends one NVGRE frame with BPF_F_TEST_XDP_LIVE_FRAMES and XDP_TX "
+        "out of host B's underlay veth as fast as host A's side takes it (the receive NAPI runs in the "
+        "generator's softirq, on the generator's CPU); XDP_DROP and AF_PACKET run on host A's underlay "
+        "before the xsk vport exists, AF_XDP through nvgred and nvgre-vmq count after; each pps is what "
+        "the receiver counted in its window.",
     ]
     naive = [x for x in r.micro["records"] if x["type"] == "naive"]
     info = [x for x in r.micro["records"] if x["type"] == "info"]
@@ -456,7 +562,7 @@ def cmd_final(d, out):
               "micro": {"trials": r.micro["trials"], "calls_per_sample": r.micro["calls_per_sample"],
                         "loop_repeat": r.micro["loop_repeat"], "seconds": r.micro.get("seconds"),
                         "variants": r.var, "naive": naive, "info": info},
-              "iperf": r.iperf_results, "control_plane": r.ctl}
+              "iperf": r.iperf_results, "control_plane": r.ctl, "vmq": r.vmq_results}
     m = r.machine
     print(f"nvgre-offload bench, {m['date']}: {m['kernel']}, {m['cpu_model']}, {m['nproc']} CPUs, "
           f"load {' '.join(m['loadavg_at_start'])}, commit {m['commit']}")
@@ -486,7 +592,7 @@ def cmd_compare(old, new):
             sec = r["section"]
             print(f"\n{sec}")
         o = rows.get((r["section"], r["name"]))
-        fmt = (lambda x: f"{x:.2f}") if r["unit"] in ("x", "ms") else (lambda x: f"{x:,.0f}")
+        fmt = (lambda x: f"{x:.2f}") if r["unit"] in ("x", "ms", "Gbit/s") else (lambda x: f"{x:,.0f}")
         ov = fmt(o["value"]) if o else "-"
         print(f"  {r['name']:<{w}}{ov:>12} -> {fmt(r['value']):>12} {r['unit']:<6}"
               f"{(o or {}).get('status', '-'):>5} -> {r['status']}")
@@ -496,6 +602,8 @@ def cmd_compare(old, new):
 def main(argv):
     if len(argv) == 3 and argv[1] == "iperf-summary":
         return cmd_iperf_summary(argv[2])
+    if len(argv) in (3, 4) and argv[1] == "vmq-summary":
+        return cmd_vmq_summary(*argv[2:])
     if len(argv) == 8 and argv[1] == "ctl-bench":
         return cmd_ctl_bench(*argv[2:])
     if len(argv) == 4 and argv[1] == "final":

@@ -38,6 +38,17 @@ __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
 
 /* ---- XDP ------------------------------------------------------------- */
 
+/* An NVGRE frame for the TC path: it counts it for the VSID, not we too. */
+static __always_inline int xdp_leave_to_tc(struct rx_state *st, const void *data, const void *end)
+{
+	if (st->vstats) {
+		st->vstats->rx_packets -= 1;
+		st->vstats->rx_bytes -= end - data;
+	}
+	count(NVGRE_CNT_RX_XDP_PASSED);
+	return XDP_PASS;
+}
+
 SEC("xdp")
 int nvgre_xdp_rx(struct xdp_md *ctx)
 {
@@ -66,10 +77,8 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	 * in generic mode everything (see NVGRE_CFG_XDP_GENERIC). */
 	vp = st.vport;
 	if (verdict != RX_UNICAST || !vp || vp->kind != NVGRE_VPORT_XSK ||
-	    !nvgre_offload_on(st.offload, NVGRE_OFF_VMQ) || (cfg->flags & NVGRE_CFG_XDP_GENERIC)) {
-		count(NVGRE_CNT_RX_XDP_PASSED);
-		return XDP_PASS;
-	}
+	    !nvgre_offload_on(st.offload, NVGRE_OFF_VMQ) || (cfg->flags & NVGRE_CFG_XDP_GENERIC))
+		return xdp_leave_to_tc(&st, data, end);
 
 	/*
 	 * VMQ-2: the vport queue by RSS hash.  The queue set's sockets are on
@@ -83,8 +92,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	id = vp->id;
 	if (!bpf_map_lookup_elem(&nv_vport_devs, &id)) {
 		count(NVGRE_CNT_RX_XSK_NOT_OPEN);
-		count(NVGRE_CNT_RX_XDP_PASSED);
-		return XDP_PASS;
+		return xdp_leave_to_tc(&st, data, end);
 	}
 
 	csum = nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM) ? xdp_csum(ctx, &st.pkt) : 0;

@@ -798,6 +798,7 @@ static void test_xsk_steering(void)
 	struct xsk_ctx x;
 	struct pkt_spec s;
 	__u32 ret, ml, idx, hash, q;
+	struct nvgre_vsid_stats vs0, vs1;
 	__u64 e0, d0;
 	__u8 type;
 	int fd, ok;
@@ -812,10 +813,15 @@ static void test_xsk_steering(void)
 	pkt_spec_default(&s);
 	e_xsk(&s);
 	e0 = nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_XSK_NOT_OPEN);
+	nvgre_dp_vsid_stats(&env.dp, T_VSID_B, &vs0);
 	xdp_meta_run(&s, out, &olen, &ret, &ml, &inner, in, &ilen);
+	nvgre_dp_vsid_stats(&env.dp, T_VSID_B, &vs1);
 	tap_ok(ret == T_XDP_PASS && ml == 0 && olen == ilen && !memcmp(out, in, ilen) &&
 	       nvgre_dp_counter(&env.dp, NVGRE_CNT_RX_XSK_NOT_OPEN) == e0 + 1,
 	       "xsk vport not open: XDP_PASS untouched, counted as not open");
+	tap_ok(vs1.rx_packets == vs0.rx_packets && vs1.rx_bytes == vs0.rx_bytes,
+	       "... and not counted for the VSID: the TC path counts it (%llu -> %llu)",
+	       (unsigned long long)vs0.rx_packets, (unsigned long long)vs1.rx_packets);
 
 	/* Open: redirected to its veth (here nvt1) with the metadata in front. */
 	nvgre_dp_vport_get(&env.dp, T_VSID_B, T_MAC_VPORT_B1, &b1);

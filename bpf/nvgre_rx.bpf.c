@@ -194,12 +194,9 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	count(NVGRE_CNT_RX_PACKETS);
 	l4_mode = tc_l4_mode(skb);
-	/* Headers linear and writable (ECN); the whole frame if we sum it. */
-	if (l4_mode == RX_L4_COMPUTE &&
-	    nvgre_offload_on(cfg->offload, NVGRE_OFF_RX_CSUM))
-		bpf_skb_pull_data(skb, skb->len);
-	else
-		bpf_skb_pull_data(skb, skb->len < NV_PULL_MAX ? skb->len : NV_PULL_MAX);
+	/* Headers linear and writable (ECN); the whole frame only once it is
+	 * known to be NVGRE of ours that we sum (not the host's traffic). */
+	bpf_skb_pull_data(skb, skb->len < NV_PULL_MAX ? skb->len : NV_PULL_MAX);
 	verdict = tc_parse(skb, &st.pkt, cfg->max_header);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
@@ -210,6 +207,12 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	if (verdict == RX_MCAST && !st.vsid->n_local)
 		return rx_drop(&st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
+	if (l4_mode == RX_L4_COMPUTE && nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM) &&
+	    (__u64)(end - data) < skb->len) {
+		bpf_skb_pull_data(skb, skb->len);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
 
 	/* A frame longer than the linear part is summed only if it was pulled. */
 	if (l4_mode == RX_L4_COMPUTE && (__u64)(end - data) < skb->len)

@@ -28,7 +28,9 @@ int nvgre_xdp_vport(struct xdp_md *ctx)
 	idx = *id * NVGRE_VMQ_MAX_QUEUES + (m->queue & (NVGRE_VMQ_MAX_QUEUES - 1));
 	/* the consumer went away since the underlay's program looked */
 	if (!bpf_map_lookup_elem(&nv_xsks, &idx)) {
-		count_drop(NULL, NVGRE_DROP_XSK_NO_SOCKET);
+		__u32 vsid = m->vsid;
+
+		count_drop(bpf_map_lookup_elem(&nv_vsid_stats, &vsid), NVGRE_DROP_XSK_NO_SOCKET);
 		return XDP_DROP;
 	}
 	return bpf_redirect_map(&nv_xsks, idx, XDP_DROP);

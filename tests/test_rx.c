@@ -925,10 +925,13 @@ static void test_xsk_steering(void)
 	idx = vp.id * NVGRE_VMQ_MAX_QUEUES + (q + 1) % 4;	/* a neighbouring queue's slot */
 	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
 	d0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_XSK_NO_SOCKET);
+	nvgre_dp_vsid_stats(&env.dp, T_VSID_B, &vs0);
 	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
-	tap_ok(ret == T_XDP_DROP && nvgre_dp_drops(&env.dp, NVGRE_DROP_XSK_NO_SOCKET) == d0 + 1,
-	       "vport veth: queue %u's slot empty: dropped as xsk-no-socket, never another queue's",
-	       q);
+	nvgre_dp_vsid_stats(&env.dp, T_VSID_B, &vs1);
+	tap_ok(ret == T_XDP_DROP && nvgre_dp_drops(&env.dp, NVGRE_DROP_XSK_NO_SOCKET) == d0 + 1 &&
+	       vs1.rx_drops[NVGRE_DROP_XSK_NO_SOCKET] == vs0.rx_drops[NVGRE_DROP_XSK_NO_SOCKET] + 1,
+	       "vport veth: queue %u's slot empty: dropped as xsk-no-socket (for its VSID too), "
+	       "never another queue's", q);
 	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
 	idx = vp.id * NVGRE_VMQ_MAX_QUEUES + q;
 	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);

@@ -14,7 +14,7 @@
 struct ucred;
 
 #define VMQ_FRAME_SIZE		4096
-#define VMQ_RING		1024	/* rx, fill, tx and completion rings */
+#define VMQ_RING		2048	/* rx, fill, tx and completion rings (UMEM: 4x, 32 MB) */
 #define VMQ_MAX_FDS		253	/* SCM_MAX_FD */
 
 /*

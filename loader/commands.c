@@ -518,6 +518,28 @@ static int vport_has_mac(const struct nvgred *d, __u32 vsid, const __u8 mac[6])
  * record's when merging), and more remote PAs per VSID and family than a
  * replication list holds.  recs are sorted by VSID.
  */
+/* Add recs to the table; if one fails (table full), take back what the others made. */
+static int import_merge(struct nvgred *d, const struct nvgre_route_rec *recs, size_t n)
+{
+	__u8 *made = calloc(n ? n : 1, 1);
+	int err = 0, mac_new, ip_new;
+	size_t i, j;
+
+	if (!made)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		nvgre_dp_route_probe(&d->dp, &recs[i], &mac_new, &ip_new);
+		err = nvgre_dp_route_add(&d->dp, recs[i].vsid, recs[i].mac,
+					 recs[i].has_ip ? &recs[i].ip : NULL, &recs[i].pa);
+		made[i] = mac_new | ip_new << 1;
+	}
+	/* i - 1 failed; undo the ones before it, last first */
+	for (j = err ? i - 1 : 0; j-- > 0;)
+		nvgre_dp_route_undo(&d->dp, &recs[j], made[j] & 1, made[j] >> 1 & 1);
+	free(made);
+	return err;
+}
+
 static int import_check_fit(struct cmd_ctx *c, const struct import_rec *recs, size_t n, int replace)
 {
 	struct nvgred *d = c->d;
@@ -681,12 +703,10 @@ static int route_import(struct cmd_ctx *c)
 	if (replace) {
 		err = nvgre_dp_routes_replace(&d->dp, plain, n);
 	} else {
-		for (i = 0; i < n && !err; i++)
-			err = nvgre_dp_route_add(&d->dp, plain[i].vsid, plain[i].mac,
-						 plain[i].has_ip ? &plain[i].ip : NULL, &plain[i].pa);
+		err = import_merge(d, plain, n);
 	}
 	if (err) {
-		err = failed(c, "route import: %s (the table may be partly updated)",
+		err = failed(c, "route import: %s: nothing imported",
 			     err == -E2BIG || err == -ENOSPC ? "table full" : strerror(-err));
 		goto out;
 	}

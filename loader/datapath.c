@@ -614,6 +614,40 @@ int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 	return err;
 }
 
+int nvgre_dp_route_probe(struct nvgre_dp *dp, const struct nvgre_route_rec *r, int *mac_new,
+			 int *ip_new)
+{
+	struct nvgre_mac_key k = mac_key(r->vsid, r->mac);
+	struct nvgre_ip_key ik;
+	struct nvgre_route old;
+	struct nvgre_ip_mac m;
+
+	*mac_new = map_lookup(dp->routes_fd, &k, &old) != 0;
+	*ip_new = 0;
+	if (r->has_ip) {
+		ik = ip_key(r->vsid, &r->ip);
+		*ip_new = map_lookup(dp->ips_fd, &ik, &m) != 0;
+	}
+	return 0;
+}
+
+int nvgre_dp_route_undo(struct nvgre_dp *dp, const struct nvgre_route_rec *r, int mac_new,
+			int ip_new)
+{
+	struct nvgre_mac_key k = mac_key(r->vsid, r->mac);
+	struct nvgre_ip_key ik;
+	struct nvgre_ip_mac m;
+
+	if (r->has_ip && ip_new) {
+		ik = ip_key(r->vsid, &r->ip);
+		if (!map_lookup(dp->ips_fd, &ik, &m) && !memcmp(m.mac, r->mac, 6))
+			bpf_map_delete_elem(dp->ips_fd, &ik);
+	}
+	if (mac_new && !bpf_map_delete_elem(dp->routes_fd, &k))
+		return vsid_pa_ref(dp, r->vsid, &r->pa, -1);
+	return 0;
+}
+
 int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 {
 	struct nvgre_mac_key k = mac_key(vsid, mac);

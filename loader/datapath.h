@@ -114,6 +114,7 @@ int nvgre_dp_route_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		       const union nvgre_ip *ip, const union nvgre_ip *pa);
 int nvgre_dp_route_del(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6]);
 
+
 /* One line of a bulk import: VSID MAC [IP] PA. */
 struct nvgre_route_rec {
 	__u32 vsid;
@@ -121,6 +122,16 @@ struct nvgre_route_rec {
 	int has_ip;
 	union nvgre_ip ip, pa;
 };
+
+/*
+ * Undoing nvgre_dp_route_add(r) (a merge import that failed halfway, table
+ * full): probe before the add whether it creates the MAC's record and the IP,
+ * then undo removes just what it created, with no scan.
+ */
+int nvgre_dp_route_probe(struct nvgre_dp *dp, const struct nvgre_route_rec *r, int *mac_new,
+			 int *ip_new);
+int nvgre_dp_route_undo(struct nvgre_dp *dp, const struct nvgre_route_rec *r, int mac_new,
+			int ip_new);
 
 /*
  * Make the lookup records exactly recs[0..n) (sorted in place): records

@@ -2054,6 +2054,52 @@ static void pin_cpu(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* A merge import that fails halfway takes back exactly what its records made. */
+static void test_route_undo(void)
+{
+	struct nvgre_route_rec a = { .vsid = T_VSID_E, .mac = {0x02, 0, 0, 0xe0, 0, 1}, .has_ip = 1 };
+	struct nvgre_route_rec b = a, c = a;
+	struct nvgre_vsid_pa_key pk = { .vsid = T_VSID_E };
+	struct nvgre_ip_key ik = { .vsid = T_VSID_E };
+	struct nvgre_ip_mac im;
+	struct nvgre_route r;
+	struct nvgre_mac_key mk = { .vsid = T_VSID_E, .mac = {0x02, 0, 0, 0xe0, 0, 2} };
+	__u32 refs0 = 0, refs1 = 0;
+	int mn[2], in[2], ok;
+
+	nvgre_ip_parse("192.0.2.101", &a.ip);
+	nvgre_ip_parse(T_PA_REMOTE4, &a.pa);
+	b = a;
+	nvgre_ip_parse("192.0.2.102", &b.ip);	/* another IP of a's MAC */
+	c = a;
+	c.mac[5] = 2;				/* a new MAC at the same PA */
+	nvgre_ip_parse("192.0.2.103", &c.ip);
+	nvgre_dp_route_add(&env.dp, a.vsid, a.mac, &a.ip, &a.pa);	/* there before */
+	pk.pa = a.pa;
+	bpf_map_lookup_elem(env.dp.vsid_pas_fd, &pk, &refs0);
+
+	nvgre_dp_route_probe(&env.dp, &b, &mn[0], &in[0]);
+	nvgre_dp_route_add(&env.dp, b.vsid, b.mac, &b.ip, &b.pa);
+	nvgre_dp_route_probe(&env.dp, &c, &mn[1], &in[1]);
+	nvgre_dp_route_add(&env.dp, c.vsid, c.mac, &c.ip, &c.pa);
+	tap_ok(!mn[0] && in[0] && mn[1] && in[1], "route probe: b adds an IP, c a MAC and an IP");
+	nvgre_dp_route_undo(&env.dp, &c, mn[1], in[1]);
+	nvgre_dp_route_undo(&env.dp, &b, mn[0], in[0]);
+	bpf_map_lookup_elem(env.dp.vsid_pas_fd, &pk, &refs1);
+	ik.ip = a.ip;
+	ok = !bpf_map_lookup_elem(env.dp.ips_fd, &ik, &im) && !memcmp(im.mac, a.mac, 6);
+	ik.ip = b.ip;
+	ok = ok && bpf_map_lookup_elem(env.dp.ips_fd, &ik, &im);
+	ik.ip = c.ip;
+	ok = ok && bpf_map_lookup_elem(env.dp.ips_fd, &ik, &im);
+	ok = ok && bpf_map_lookup_elem(env.dp.routes_fd, &mk, &r);
+	memcpy(mk.mac, a.mac, 6);
+	ok = ok && !bpf_map_lookup_elem(env.dp.routes_fd, &mk, &r);
+	tap_ok(ok && refs1 == refs0, "route undo: a and its IP stay; b's IP, c and its IP gone; "
+	       "PA references %u -> %u", refs0, refs1);
+	nvgre_dp_route_del(&env.dp, a.vsid, a.mac);
+}
+
 int main(int argc, char **argv)
 {
 	static const int modes[2] = { FWD_ON, FWD_OFF };
@@ -2096,6 +2142,7 @@ int main(int argc, char **argv)
 	test_gso_segment_mtu();
 	test_replication_wire();
 	test_sw_gso();
+	test_route_undo();
 
 	testenv_sw_close(&env, T_ID_A3);
 	testenv_sw_close(&env, T_ID_B1);

@@ -205,6 +205,9 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	if (verdict == RX_DROP)
 		return TC_ACT_SHOT;
+	/* rx_lookup counted the linear part: the VSID's bytes are the whole skb's */
+	if (st.vstats)
+		st.vstats->rx_bytes += skb->len - (end - data);
 	if (verdict == RX_MCAST && !st.vsid->n_local)
 		return rx_drop(&st, NVGRE_DROP_NO_LOCAL_VPORT), TC_ACT_SHOT;
 	if (l4_mode == RX_L4_COMPUTE && nvgre_offload_on(st.offload, NVGRE_OFF_RX_CSUM) &&

@@ -58,8 +58,19 @@ def cmd_iperf_summary(path):
 
 # ---- VMQ -------------------------------------------------------------------------------
 
-# loader/vmq_open.h VMQ_RING
-VMQ_RING_NOTE = "1024 entries per queue, 0.4 ms at 2.5 Mpps"
+def vmq_ring_note():
+    """The receive ring size, read from loader/vmq_open.h (VMQ_RING)."""
+    import os
+    import re
+    h = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "loader", "vmq_open.h")
+    try:
+        n = int(re.search(r"#define\s+VMQ_RING\s+(\d+)", open(h).read()).group(1))
+    except (OSError, AttributeError):
+        return "ring size unknown"
+    return f"{n} entries per queue, {n / 2.5e6 * 1e3:.1f} ms at 2.5 Mpps"
+
+
+VMQ_RING_NOTE = vmq_ring_note()
 
 def cmd_vmq_summary(path):
     try:

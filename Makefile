@@ -149,6 +149,11 @@ PREFIX     ?= /usr/local
 SBINDIR    ?= $(PREFIX)/sbin
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+INCDIR     ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
+# what an external VM backend needs to use libnvgre-vmq
+VMQ_HDRS   := include/nvgre/vmq.h include/nvgre/meta.h include/nvgre/compat.h \
+              include/nvgre/segment.h
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 CONFDIR    := /etc/nvgre
 # nvgred's state file directory (for runs outside systemd, whose
@@ -165,13 +170,16 @@ TEARDOWN   ?= $(if $(DESTDIR),,$(SBINDIR)/nvgred --teardown)
 SYSTEMCTL  := [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && systemctl
 
 .PHONY: install uninstall
-install: $(BINS)
+install: $(BINS) $(VMQ_LIB)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(CONFDIR)
 	$(INSTALL) -d -m 0700 $(DESTDIR)$(STATEDIR)
 	$(INSTALL) -m 0755 $(BUILD)/nvgred $(DESTDIR)$(SBINDIR)/nvgred
 	$(INSTALL) -m 0755 $(BUILD)/nvgrectl $(DESTDIR)$(BINDIR)/nvgrectl
 	$(INSTALL) -m 0755 $(BUILD)/nvgre-vmq $(DESTDIR)$(BINDIR)/nvgre-vmq
+	$(INSTALL) -D -m 0644 $(VMQ_LIB) $(DESTDIR)$(LIBDIR)/libnvgre-vmq.a
+	$(INSTALL) -d $(DESTDIR)$(INCDIR)/nvgre
+	$(INSTALL) -m 0644 $(VMQ_HDRS) $(DESTDIR)$(INCDIR)/nvgre/
 	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' configs/nvgred.service >$(BUILD)/nvgred.service
 	$(INSTALL) -m 0644 $(BUILD)/nvgred.service $(DESTDIR)$(UNITDIR)/nvgred.service
 	$(INSTALL) -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
@@ -192,6 +200,8 @@ uninstall:
 	@$(if $(strip $(TEARDOWN)),echo "$(TEARDOWN)"; \
 		$(TEARDOWN) || echo "uninstall: teardown failed (status $$?; nothing set up?): removing the files anyway" >&2, \
 		echo "uninstall: not tearing down the running data path (DESTDIR set or TEARDOWN empty)")
+	rm -f $(DESTDIR)$(LIBDIR)/libnvgre-vmq.a $(VMQ_HDRS:include/%=$(DESTDIR)$(INCDIR)/%)
+	@rmdir $(DESTDIR)$(INCDIR)/nvgre 2>/dev/null || true
 	rm -f $(DESTDIR)$(SBINDIR)/nvgred $(DESTDIR)$(BINDIR)/nvgrectl $(DESTDIR)$(BINDIR)/nvgre-vmq \
 		$(DESTDIR)$(UNITDIR)/nvgred.service \
 		$(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) \

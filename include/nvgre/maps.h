@@ -235,9 +235,6 @@ struct nvgre_vsid_stats {
  * TCP (Ethernet, IPv6 header, a 64 KB payload) fits */
 #define NVGRE_SW_MAX_FRAME	(14 + 40 + 65535)
 
-#define NVGRE_SW_GSO_NONE	0
-#define NVGRE_SW_GSO_TCP	1		/* TCP segmentation, IPv4 or IPv6 */
-#define NVGRE_SW_GSO_UDP	2		/* UDP L4 segmentation (USO) */
 
 struct nvgre_sw_hdr {
 	struct nvgre_xdp_meta meta;	/* as on the XSK path; flags has NVGRE_META_F_SW_PATH */

@@ -32,6 +32,11 @@
 #define NVGRE_META_F_SW_PATH	(1u << 0)	/* came through the software channel */
 #define NVGRE_META_F_MCAST	(1u << 1)	/* inner destination is multicast */
 
+/* Software channel frames (maps.h struct nvgre_sw_hdr, vmq.h): their GSO type. */
+#define NVGRE_SW_GSO_NONE	0
+#define NVGRE_SW_GSO_TCP	1	/* TCP segmentation, IPv4 or IPv6 */
+#define NVGRE_SW_GSO_UDP	2	/* UDP L4 segmentation (USO) */
+
 struct nvgre_xdp_meta {
 	__u32 rss_hash;
 	__u32 vsid;		/* 24-bit VSID */

@@ -35,6 +35,11 @@ declare -A MODE=(
 	[$PREFIX/sbin/nvgred]=755
 	[$PREFIX/bin/nvgrectl]=755
 	[$PREFIX/bin/nvgre-vmq]=755
+	[$PREFIX/lib/libnvgre-vmq.a]=644
+	[$PREFIX/include/nvgre/vmq.h]=644
+	[$PREFIX/include/nvgre/meta.h]=644
+	[$PREFIX/include/nvgre/compat.h]=644
+	[$PREFIX/include/nvgre/segment.h]=644
 	[$PREFIX/lib/systemd/system/nvgred.service]=644
 	[$PREFIX/share/man/man8/nvgred.8]=644
 	[$PREFIX/share/man/man8/nvgrectl.8]=644
@@ -74,6 +79,27 @@ check "every file where expected, modes 755 (programs) / 644 (data), nothing els
 check "installed programs are the built ones" \
 	sh -c "cmp build/nvgred '$A$PREFIX/sbin/nvgred' && cmp build/nvgrectl '$A$PREFIX/bin/nvgrectl'"
 check "the installed config is the example" cmp configs/nvgred.conf "$A/etc/nvgre/nvgred.conf"
+# a VM backend builds against the installed header and library alone
+backend_ok() {
+	cat >"$tmp/backend.c" <<'C'
+#include <stdio.h>
+#include <nvgre/vmq.h>
+int main(void)
+{
+	struct nvgre_vmq *q;
+	char err[256];
+
+	/* no nvgred at this path: the library must say so, not crash */
+	if (nvgre_vmq_open("/nonexistent/vmq.sock", "vm1", &q, err, sizeof(err)) >= 0)
+		return 1;
+	puts(err);
+	return NVGRE_SW_GSO_TCP == 1 ? 0 : 1;
+}
+C
+	cc -Wall -Werror -I"$A$PREFIX/include" "$tmp/backend.c" "$A$PREFIX/lib/libnvgre-vmq.a" \
+		-lbpf -ljson-c -o "$tmp/backend" && "$tmp/backend" | grep -q "/nonexistent/vmq.sock"
+}
+check "a program builds against the installed vmq.h and libnvgre-vmq.a alone, and runs" backend_ok
 check "the state directory /var/lib/nvgre is there, mode 700" \
 	test "$(stat -c %a "$A/var/lib/nvgre" 2>&1)" = 700
 check "the unit's ExecStart= is the installed nvgred" \

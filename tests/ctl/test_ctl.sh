@@ -859,6 +859,8 @@ jq_ok "offload set persisted across the restart (lso, vmq off)" \
 stop_daemon A
 in_ns hA "$NVGRED" --teardown --config "$WORK/A.conf" --pin-dir "$WORK/bpf/A" --state "$WORK/A.state" >/dev/null 2>&1
 ok $([ ! -e "$WORK/bpf/A" ] && ! has_filter A tv1 && echo 0 || echo 1) "teardown before a restore: pins and filters gone"
+ok $([ "$(in_ns hA ip -o link show | grep -c ' nvx')" = 0 ] && echo 0 || echo 1) \
+	"... and the xsk vport's veth pair" "$(in_ns hA ip -o link show | grep ' nvx')"
 start_daemon A >/dev/null
 snap A >"$T/state.restored"
 $PY - "$T/state.before" "$T/state.restored" >"$T/j.diag" <<'PY'

@@ -448,8 +448,8 @@ static int cmd_count(struct nvgre_vmq *q, const char *vport, double interval, do
 
 	while (!stop_sig) {
 		t = now_mono();
-		if (duration && t >= end)
-			break;
+		/* the tick first: with --duration a multiple of --interval, the
+		 * last interval ends with the run and gets its line too */
 		if (t >= next) {
 			if (!json)
 				print_rates(&last, &now, t - start, t - last_t, queues);
@@ -458,6 +458,8 @@ static int cmd_count(struct nvgre_vmq *q, const char *vport, double interval, do
 			while (next <= t)	/* skip ticks missed while stopped */
 				next += interval;
 		}
+		if (duration && t >= end)
+			break;
 		until = duration && end < next ? end : next;
 		n = recv_batch(q, vport, until > t ? until - t : 0, frames, BATCH);
 		if (n < 0)

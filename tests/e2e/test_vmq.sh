@@ -116,6 +116,11 @@ rc=$?
 ifi_after=$(in_ns hA cat /sys/class/net/$x3_dev/ifindex)
 ok $([ $rc = 0 ] && [ "$ifi_before" != "$ifi_after" ] && echo 0 || echo 1) \
 	"leases end: $x3_dev made anew (ifindex $ifi_before -> $ifi_after), reopened at once (status $rc)"
+vmq x3 count --interval 0.2 --duration 1 >"$WORK/out" 2>&1
+last=$(grep " pps .* Mbit/s  sw " "$WORK/out" | tail -1 | awk '{print $1}' | tr -d s)
+ok $(awk -v n="$(grep -c " pps .* Mbit/s  sw " "$WORK/out")" -v t="${last:-0}" \
+	'BEGIN { exit !(n >= 4 && t >= 0.95) }' && echo 0 || echo 1) \
+	"nvgre-vmq count --interval 0.2 --duration 1: a rate line per interval, the last at ${last}s"
 check "vport del x3" ctl A vport del x3
 
 # a failed add leaves no veth pair behind

@@ -27,7 +27,6 @@
 #include <linux/virtio_net.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <xdp/xsk.h>
 
 #include <nvgre/bytes.h>
 #include <nvgre/rss.h>
@@ -721,42 +720,6 @@ static void test_non_ip(void)
 
 /* ---- AF_XDP steering and metadata (VMQ-3, PARSE-2) ------------------------ */
 
-struct xsk_ctx {
-	void *area;
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fill;
-	struct xsk_ring_cons comp, rx;
-};
-
-static int xsk_open(struct xsk_ctx *x)
-{
-	const size_t sz = 4096 * 64;
-	struct xsk_socket_config cfg = {
-		.rx_size = 64, .tx_size = 0,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_COPY,
-	};
-	int err;
-
-	memset(x, 0, sizeof(*x));
-	if (posix_memalign(&x->area, 4096, sz))
-		return -1;
-	err = xsk_umem__create(&x->umem, x->area, sz, &x->fill, &x->comp, NULL);
-	if (!err)
-		err = xsk_socket__create(&x->xsk, "nvt1", 0, x->umem, &x->rx, NULL, &cfg);
-	return err;
-}
-
-static void xsk_close(struct xsk_ctx *x)
-{
-	if (x->xsk)
-		xsk_socket__delete(x->xsk);
-	if (x->umem)
-		xsk_umem__delete(x->umem);
-	free(x->area);
-}
-
 /* Run frame s through XDP with ctx for nvt1 queue 0; out gets meta + frame. */
 static int xdp_meta_run(const struct pkt_spec *s, __u8 *out, size_t *olen, __u32 *ret,
 			__u32 *meta_len, size_t *inner_off, __u8 *in, size_t *ilen)
@@ -795,7 +758,7 @@ static void test_xsk_steering(void)
 	struct nvgre_vport vp = { .id = 9, .kind = NVGRE_VPORT_XSK, .queues = 4 }, b1;
 	struct nvgre_xdp_meta m;
 	struct nvgre_pkt pkt;
-	struct xsk_ctx x;
+	struct testenv_xsk x;
 	struct pkt_spec s;
 	__u32 ret, ml, idx, hash, q;
 	struct nvgre_vsid_stats vs0, vs1;
@@ -803,7 +766,7 @@ static void test_xsk_steering(void)
 	__u8 type;
 	int fd, ok;
 
-	if (!tap_ok(tbl && !xsk_open(&x), "AF_XDP socket on veth (copy mode) created"))
+	if (!tap_ok(tbl && !testenv_xsk_open(&x, "nvt1", 64), "AF_XDP socket on veth (copy mode) created"))
 		return;
 	fd = xsk_socket__fd(x.xsk);
 	nvgre_rss_build_table(tbl, key);
@@ -952,7 +915,7 @@ static void test_xsk_steering(void)
 	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
 	nvgre_dp_vport_dev_set(&env.dp, vp.id, 0);
 	nvgre_dp_vport_del(&env.dp, T_VSID_B, mac_q4);
-	xsk_close(&x);
+	testenv_xsk_close(&x);
 	free(tbl);
 }
 

@@ -345,3 +345,47 @@ void testenv_snap(struct testenv *env, struct testenv_snap *sn, __u32 vsid)
 	for (i = 1; i <= T_ID_MAX; i++)
 		nvgre_dp_vport_stats(&env->dp, i, &sn->vp[i]);
 }
+
+int testenv_xsk_open(struct testenv_xsk *x, const char *ifname, unsigned int frames)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = frames, .comp_size = frames,
+		.frame_size = TESTENV_XSK_FRAME, .frame_headroom = 0,
+	};
+	struct xsk_socket_config cfg = {
+		.rx_size = frames, .tx_size = 0,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_COPY,
+	};
+	size_t sz = (size_t)frames * TESTENV_XSK_FRAME;
+	__u32 idx, i;
+	int err;
+
+	memset(x, 0, sizeof(*x));
+	x->frames = frames;
+	if (posix_memalign(&x->area, 4096, sz))
+		return -ENOMEM;
+	err = xsk_umem__create(&x->umem, x->area, sz, &x->fill, &x->comp, &ucfg);
+	if (!err)
+		err = xsk_socket__create(&x->xsk, ifname, 0, x->umem, &x->rx, NULL, &cfg);
+	if (!err && xsk_ring_prod__reserve(&x->fill, frames, &idx) != frames)
+		err = -ENOSPC;
+	if (err) {
+		testenv_xsk_close(x);
+		return err;
+	}
+	for (i = 0; i < frames; i++)
+		*xsk_ring_prod__fill_addr(&x->fill, idx + i) = (__u64)i * TESTENV_XSK_FRAME;
+	xsk_ring_prod__submit(&x->fill, frames);
+	return 0;
+}
+
+void testenv_xsk_close(struct testenv_xsk *x)
+{
+	if (x->xsk)
+		xsk_socket__delete(x->xsk);
+	if (x->umem)
+		xsk_umem__delete(x->umem);
+	free(x->area);
+	memset(x, 0, sizeof(*x));
+}

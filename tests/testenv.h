@@ -8,6 +8,7 @@
 #define NVGRE_TESTENV_H
 
 #include <stddef.h>
+#include <xdp/xsk.h>
 #include "datapath.h"
 
 /* VSID A: two netdev vports (A1 on veth nvt0, A2 on vpa2) and lookup records
@@ -145,5 +146,21 @@ void t_spec_combo(struct pkt_spec *s, int outer_ipver, int inner_ipver);
 #define T_TC_SHOT	2
 #define T_TC_STOLEN	4	/* delivered to a software channel */
 #define T_TC_REDIRECT	7
+
+/* An AF_XDP socket on ifname queue 0 (copy mode, receive only) with a UMEM
+ * of frames 4 KiB frames, all of them on the fill ring. */
+struct testenv_xsk {
+	void *area;
+	unsigned int frames;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp, rx;
+};
+
+#define TESTENV_XSK_FRAME	4096
+
+int testenv_xsk_open(struct testenv_xsk *x, const char *ifname, unsigned int frames);
+void testenv_xsk_close(struct testenv_xsk *x);
 
 #endif

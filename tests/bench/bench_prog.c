@@ -63,7 +63,6 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <xdp/xsk.h>
 
 #include "pktbuild.h"
 #include "testenv.h"
@@ -77,7 +76,7 @@
 #define OFF_RSS		(NVGRE_OFF_DEFAULT & ~NVGRE_OFF_RX_CSUM)
 #define LIVE_BATCH	64		/* live frames: one page_pool cache fill */
 #define XSK_FRAMES	4096
-#define XSK_FRAME_SZ	4096
+#define XSK_FRAME_SZ	TESTENV_XSK_FRAME
 #define TRIM_PERMILLE	10		/* per-call samples: slowest 1% left out */
 #define CHUNKS		60		/* rounds a trial interleaves its variants in */
 #define LOOP_CHUNKS	6		/* loops per sample (CHUNKS must be a multiple) */
@@ -304,44 +303,17 @@ static void snap_diff(const struct snap *a, const struct snap *b, char *buf, siz
 
 /* ---- AF_XDP socket on nvt1 queue 0 (the xsk vport B1's slot) ------------------- */
 
-struct xsk_ctx {
-	void *area;
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fill;
-	struct xsk_ring_cons comp, rx;
-};
-
-static struct xsk_ctx xs;
+static struct testenv_xsk xs;
 
 static void xsk_setup(void)
 {
-	struct xsk_umem_config ucfg = {
-		.fill_size = XSK_FRAMES, .comp_size = 2048,
-		.frame_size = XSK_FRAME_SZ, .frame_headroom = 0,
-	};
-	struct xsk_socket_config cfg = {
-		.rx_size = XSK_FRAMES, .tx_size = 0,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_COPY,
-	};
-	size_t sz = (size_t)XSK_FRAMES * XSK_FRAME_SZ;
 	struct nvgre_vport b1;
-	__u32 idx, i, key;
+	__u32 key;
 	int err, fd;
 
-	if (posix_memalign(&xs.area, 4096, sz))
-		die("out of memory");
-	err = xsk_umem__create(&xs.umem, xs.area, sz, &xs.fill, &xs.comp, &ucfg);
-	if (!err)
-		err = xsk_socket__create(&xs.xsk, "nvt1", 0, xs.umem, &xs.rx, NULL, &cfg);
+	err = testenv_xsk_open(&xs, "nvt1", XSK_FRAMES);
 	if (err)
 		die("AF_XDP socket on nvt1 (copy mode): %s", strerror(-err));
-	if (xsk_ring_prod__reserve(&xs.fill, XSK_FRAMES, &idx) != XSK_FRAMES)
-		die("AF_XDP fill ring");
-	for (i = 0; i < XSK_FRAMES; i++)
-		*xsk_ring_prod__fill_addr(&xs.fill, idx + i) = (__u64)i * XSK_FRAME_SZ;
-	xsk_ring_prod__submit(&xs.fill, XSK_FRAMES);
 	fd = xsk_socket__fd(xs.xsk);
 	/*
 	 * As nvgred opens xsk vport B1's queue set: the underlay program

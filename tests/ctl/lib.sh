@@ -119,14 +119,7 @@ ctl_topo_up() {
 	local i
 	mkdir -p "$WORK/bpf"
 	mount -t bpf bpf "$WORK/bpf" || return 1
-	ip netns add "$(ns hA)" && ip netns add "$(ns hB)" || return 1
-	ip link add uA netns "$(ns hA)" type veth peer name uB netns "$(ns hB)" || return 1
-	for h in A B; do
-		in_ns "h$h" ip link set lo up
-		in_ns "h$h" ip addr add "${PA4[$h]}/24" dev "u$h"
-		in_ns "h$h" ip addr add "${PA6[$h]}/64" dev "u$h" nodad
-		in_ns "h$h" ip link set "u$h" up
-	done
+	underlay_up || return 1
 	for i in 1 2 3 4; do
 		in_ns hA ip link add "tv$i" type veth peer name "pv$i" || return 1
 		in_ns hA ip link set "tv$i" up

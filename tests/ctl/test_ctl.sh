@@ -384,6 +384,12 @@ refuse 2 "^nvgrectl: vport add v2: exactly one of dev IFNAME or xsk QUEUES" "vpo
 	A vport add v2 vsid 5000 mac $MAC2 dev tv2 xsk 1
 refuse 2 "^nvgrectl: vport add v2: exactly one of dev IFNAME or xsk QUEUES" "vport with neither dev nor xsk" \
 	A vport add v2 vsid 5000 mac $MAC2
+refuse 2 "^nvgrectl: owner 'nosuchuser9': no such user" "xsk vport owned by a user that does not exist" \
+	A vport add v2 vsid 5000 mac $MAC2 xsk 1 owner nosuchuser9
+refuse 2 "^nvgrectl: owner '-1': no such user" "xsk vport owned by uid -1" \
+	A vport add v2 vsid 5000 mac $MAC2 xsk 1 owner -1
+refuse 2 "^nvgrectl: vport add v2: owner is for xsk vports" "owner on a netdev vport" \
+	A vport add v2 vsid 5000 mac $MAC2 dev tv2 owner nobody
 ips9=()
 for i in 1 2 3 4 5 6 7 8 9; do ips9+=(ip 192.0.2.$((100 + i))); done
 refuse 2 "^nvgrectl: vport add: more than 8 addresses" "vport with 9 ips" \

@@ -130,6 +130,17 @@ rc=$?
 ok $([ $rc = 1 ] && [ "$(in_ns hA ip -o link show | grep -c " nvx")" = "$links" ] && echo 0 || echo 1) \
 	"vport add xsk in a VSID that does not exist: refused (status $rc), no veth pair left"
 
+# the consumer socket serves "vport open" and nothing else, with a clear error
+out=$(/usr/bin/python3 "$ROOT/tests/ctl/proto.py" send "$VMQ_SOCK" \
+	'{"version": 1, "argv": ["vsid", "add", "7000"]}' '{"version": 1, "argv": ["vport", "open"]}')
+ok $([ "$(echo "$out" | grep -c 'the consumer socket serves only: vport open NAME')" = 2 ] &&
+	! ctl A vsid list | grep -q 7000 && echo 0 || echo 1) \
+	"consumer socket: other commands and a bare 'vport open' refused, nothing changed"
+out=$(/usr/bin/python3 "$ROOT/tests/ctl/proto.py" send "$VMQ_SOCK" \
+	'{"version": 1, "argv": ["vport", "open", "nosuch"]}')
+ok $(echo "$out" | grep -q '"errno":2' && echo "$out" | grep -q "vport nosuch: no such vport" &&
+	echo 0 || echo 1) "root opening a vport that does not exist: ENOENT, said so"
+
 # the consumer socket is anyone's: bounded, and never at the control clients' cost
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 \
 	"$ROOT/tests/e2e/vmq_flood.py" "$VMQ_SOCK" 100 100000)

@@ -75,19 +75,26 @@ xdp_mode = auto
 C
 }
 
-# topo_up [4|6]: underlay family used by the lookup records.
-topo_up() {
-	local fam=${1:-4} h v
-	mkdir -p "$WORK/bpf"
-	mount -t bpf bpf "$WORK/bpf" || return 1
-	for h in hA hB a1 a2 b1 b2; do ip netns add "$(ns $h)" || return 1; done
-	ip link add uA netns "$(ns hA)" type veth peer name uB netns "$(ns hB)"
+# The two hosts' namespaces, joined by the underlay veth uA/uB with their PAs.
+underlay_up() {
+	local h
+	ip netns add "$(ns hA)" && ip netns add "$(ns hB)" || return 1
+	ip link add uA netns "$(ns hA)" type veth peer name uB netns "$(ns hB)" || return 1
 	for h in A B; do
 		in_ns "h$h" ip link set lo up
 		in_ns "h$h" ip addr add "${PA4[$h]}/24" dev "u$h"
 		in_ns "h$h" ip addr add "${PA6[$h]}/64" dev "u$h" nodad
 		in_ns "h$h" ip link set "u$h" up
 	done
+}
+
+# topo_up [4|6]: underlay family used by the lookup records.
+topo_up() {
+	local fam=${1:-4} h v
+	mkdir -p "$WORK/bpf"
+	mount -t bpf bpf "$WORK/bpf" || return 1
+	for h in a1 a2 b1 b2; do ip netns add "$(ns $h)" || return 1; done
+	underlay_up || return 1
 	for v in a1 a2 b1 b2; do
 		h=${HOST[$v]}
 		ip link add "t$v" netns "$(ns "h$h")" type veth peer name eth0 netns "$(ns "$v")"

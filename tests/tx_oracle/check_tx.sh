@@ -12,23 +12,8 @@ cd "$(dirname "$0")/../.." || exit 2
 PY=/usr/bin/python3
 BIN=build/tests/test_tx
 
-tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT
-
-if [ ! -x "$BIN" ]; then
-	echo "not ok 1 - $BIN missing: run make $BIN"
-	exit 1
-fi
-if ! command -v tshark >/dev/null; then
-	echo "not ok 1 - tshark missing: run make deps"
-	exit 1
-fi
-
-rc=0
-"$BIN" "$tmp/tx.pcap" >"$tmp/c.tap" 2>&1 || rc=1
-# One stream: the C part without its plan, then the tshark checks numbered on.
-grep -v '^1\.\.[0-9]*$' "$tmp/c.tap"
-n=$(grep -cE '^(not )?ok ' "$tmp/c.tap")
+. tests/c_then_tshark.sh
+run_c_part "$BIN" tx.pcap
 $PY tests/tx_oracle/tshark_check.py "$tmp/tx.pcap" "$tmp/tx.pcap.expect" $((n + 1)) \
 	>"$tmp/t.tap" 2>&1 || rc=1
 cat "$tmp/t.tap"

@@ -20,7 +20,7 @@ LIB_SRCS   := loader/datapath.c loader/probe.c loader/segment.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
               loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
               loader/vport_offload.c loader/xdp.c loader/rtnl.c \
-              loader/vmq_dev.c loader/vmq_open.c
+              loader/vmq_dev.c loader/vmq_open.c loader/pa_neigh.c
 DAEMON_OBJS := $(DAEMON_SRCS:loader/%.c=$(BUILD)/loader/%.o)
 DAEMON_LIBS := $(shell pkg-config --libs inih json-c libsystemd 2>/dev/null || echo -linih -ljson-c -lsystemd)
 BINS       := $(BUILD)/nvgred $(BUILD)/nvgrectl $(BUILD)/nvgre-vmq

@@ -66,3 +66,13 @@ int link_mtu_set(const char *ifname, int mtu)
 
 	return ifreq_ioctl(ifname, SIOCSIFMTU, &ifr);
 }
+
+int link_mac_get(const char *ifname, unsigned char mac[6])
+{
+	struct ifreq ifr = {};
+	int err = ifreq_ioctl(ifname, SIOCGIFHWADDR, &ifr);
+
+	if (!err)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return err;
+}

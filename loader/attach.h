@@ -2,7 +2,7 @@
 /*
  * Attaching programs to devices so the attachment outlives nvgred: TC
  * filters through netlink (clsact), replaced atomically on upgrade; and
- * device settings the daemon manages (MTU).
+ * device settings the daemon manages (MTU) or reads (MAC).
  */
 #ifndef NVGRED_ATTACH_H
 #define NVGRED_ATTACH_H
@@ -20,5 +20,6 @@ unsigned int tc_ingress_prog_id(int ifindex);
 
 int link_mtu_get(const char *ifname);
 int link_mtu_set(const char *ifname, int mtu);
+int link_mac_get(const char *ifname, unsigned char mac[6]);
 
 #endif

@@ -311,6 +311,8 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 			reply_error(cl, status, err);
 			goto out;
 		}
+		if (cmd_mutates(n, argv))
+			pa_neigh_changed(&c->d->pa_neigh);	/* records may name new PAs */
 		if (cmd_mutates(n, argv) && state_save(c->d)) {
 			/* applied, but a restart would lose it: say so */
 			json_object_put(res);

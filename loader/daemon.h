@@ -9,6 +9,7 @@
 #include "config.h"
 #include "caps.h"
 #include "datapath.h"
+#include "pa_neigh.h"
 
 #define VPORT_NAME_MAX	32
 
@@ -47,6 +48,7 @@ struct nvgred {
 	json_object *unrestored;
 	int xdp_generic;		/* our XDP program runs in generic mode (xdp.c) */
 	int monitors;			/* monitor clients: drop events on while > 0 */
+	struct pa_neigh pa_neigh;	/* the remote PAs' underlay neighbours */
 	/* events for monitor clients (control.c) */
 	void (*notify)(struct nvgred *d, json_object *event);
 };

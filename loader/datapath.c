@@ -218,6 +218,7 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->sw_channels_fd = bpf_map__fd(rx->maps.nv_sw_channels);
 	dp->vport_devs_fd = bpf_map__fd(rx->maps.nv_vport_devs);
 	dp->xsk_devs_fd = bpf_map__fd(rx->maps.nv_xsk_devs);
+	dp->pa_macs_fd = bpf_map__fd(rx->maps.nv_pa_macs);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
 	err = open_tx(dp) ?: open_xdp(dp) ?: open_xdp_vport(dp);
 	if (err)
@@ -847,6 +848,42 @@ struct nvgre_ip_entry *nvgre_dp_ips_sorted(struct nvgre_dp *dp, size_t *n)
 	if (e)
 		qsort(e, m, sizeof(*e), ip_entry_cmp);
 	return e;
+}
+
+static int ip_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(union nvgre_ip));
+}
+
+union nvgre_ip *nvgre_dp_record_pas(struct nvgre_dp *dp, size_t *n)
+{
+	struct nvgre_vsid_pa_key *keys = map_keys(dp->vsid_pas_fd, sizeof(*keys), n);
+	union nvgre_ip *pas;
+	size_t i, m = 0;
+
+	if (!keys)
+		return NULL;
+	pas = calloc(*n + 1, sizeof(*pas));
+	for (i = 0; pas && i < *n; i++)
+		pas[i] = keys[i].pa;
+	free(keys);
+	if (!pas)
+		return NULL;
+	qsort(pas, *n, sizeof(*pas), ip_cmp);
+	for (i = 0; i < *n; i++)
+		if (!m || ip_cmp(&pas[m - 1], &pas[i]))
+			pas[m++] = pas[i];
+	*n = m;
+	return pas;
+}
+
+int nvgre_dp_pa_mac_set(struct nvgre_dp *dp, const union nvgre_ip *pa, const struct nvgre_pa_mac *m)
+{
+	struct nvgre_pa_mac old;
+
+	if (!map_lookup(dp->pa_macs_fd, pa, &old) && !memcmp(&old, m, sizeof(old)))
+		return 0;
+	return map_update(dp->pa_macs_fd, pa, m, BPF_ANY);
 }
 
 const struct nvgre_ip_entry *nvgre_ips_of(const struct nvgre_ip_entry *e, size_t n, __u32 vsid,

@@ -40,7 +40,8 @@ struct nvgre_dp {
 	int vport_devs_fd;		/* nv_vport_devs: xsk vport id -> its veth (open) */
 	int xsk_devs_fd;		/* nv_xsk_devs: consumer end ifindex -> xsk vport id */
 	struct nvgre_xdp_vport *xdp_vport;
-	int xdp_vport_fd;		/* nvgre_xdp_vport, for the consumer end of xsk veths */		/* nv_sw_channels (VMQ-4), by vport id */
+	int xdp_vport_fd;		/* nvgre_xdp_vport, for the consumer end of xsk veths */
+	int pa_macs_fd;			/* nv_pa_macs: remote PA -> underlay MACs */
 	int routes_outer_fd;		/* nv_routes; routes_fd is its current table */
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
@@ -154,6 +155,11 @@ struct nvgre_ip_entry *nvgre_dp_ips_sorted(struct nvgre_dp *dp, size_t *n);
 /* The entries of (vsid, mac) in such an array: the first one, and *count of them. */
 const struct nvgre_ip_entry *nvgre_ips_of(const struct nvgre_ip_entry *e, size_t n, __u32 vsid,
 					  const __u8 mac[6], size_t *count);
+
+/* The distinct PAs of all lookup records (nv_vsid_pas), sorted.  Free it. */
+union nvgre_ip *nvgre_dp_record_pas(struct nvgre_dp *dp, size_t *n);
+/* nv_pa_macs[pa] = *m, written only when it differs (the receive path learns too). */
+int nvgre_dp_pa_mac_set(struct nvgre_dp *dp, const union nvgre_ip *pa, const struct nvgre_pa_mac *m);
 
 /* Counters summed over CPUs. */
 __u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason);

@@ -444,11 +444,11 @@ static void link_changed(struct nvgred *d, int fd)
 
 static int run(struct nvgred *d)
 {
-	struct pollfd fds[CONTROL_MAX_CLIENTS + 4];
+	struct pollfd fds[CONTROL_MAX_CLIENTS + 6];	/* 2 listening, clients, 4 of ours */
 	struct ring_buffer *events;
 	int timeout;
 	sigset_t mask;
-	int sfd, nfd, n;
+	int sfd, nfd, n, nctl;
 	uint64_t wd_usec = 0;
 	struct timespec last_wd = {};
 
@@ -460,6 +460,9 @@ static int run(struct nvgred *d)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	nfd = rtnl_open();
+	if (pa_neigh_open(&d->pa_neigh))
+		daemon_warn("neighbour events unavailable: %s; PA neighbours are looked at every %d s",
+			    strerror(errno), PA_NEIGH_PERIOD_S);
 	d->notify = notify;
 	events = ring_buffer__new(d->dp.events_fd, on_event, d, NULL);
 	if (!events)
@@ -473,20 +476,25 @@ static int run(struct nvgred *d)
 		struct timespec now;
 		int i;
 
-		n = control_pollfds(&ctl, fds, CONTROL_MAX_CLIENTS + 1);
+		/* the control sockets first, then ours */
+		nctl = control_pollfds(&ctl, fds, CONTROL_MAX_CLIENTS + 2);
+		n = nctl;
 		fds[n++] = (struct pollfd){ .fd = events ? ring_buffer__epoll_fd(events) : -1,
 					    .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = nfd, .events = POLLIN };
-		/* wake up for the next watchdog ping: half the interval after the last */
-		timeout = -1;
+		fds[n++] = (struct pollfd){ .fd = d->pa_neigh.fd, .events = POLLIN };
+		/* wake up for the next PA neighbour pass, and the next watchdog
+		 * ping: half the interval after the last */
+		timeout = pa_neigh_due_ms(&d->pa_neigh);
 		if (wd_usec) {
 			long long due;
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			due = (last_wd.tv_sec - now.tv_sec) * 1000LL +
 			      (last_wd.tv_nsec - now.tv_nsec) / 1000000 + (long long)(wd_usec / 2000);
-			timeout = due > 0 ? (int)due : 0;
+			if (due < timeout)
+				timeout = due > 0 ? (int)due : 0;
 		}
 		if (poll(fds, n, timeout) < 0 && errno != EINTR)
 			break;
@@ -498,28 +506,33 @@ static int run(struct nvgred *d)
 				last_wd = now;
 			}
 		}
-		if (fds[n - 2].revents & POLLIN) {
+		if (fds[nctl + 1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					sd_notify(0, "RELOADING=1");
 					reload(d);
+					pa_neigh_changed(&d->pa_neigh);	/* [static] records */
 					sd_notify(0, "READY=1");
 				} else {
 					break;
 				}
 			}
 		}
-		if (nfd >= 0 && (fds[n - 1].revents & POLLIN))
+		if (nfd >= 0 && (fds[nctl + 2].revents & POLLIN))
 			link_changed(d, nfd);
-		if (events && (fds[n - 3].revents & POLLIN))
+		if (d->pa_neigh.fd >= 0 && (fds[nctl + 3].revents & POLLIN))
+			pa_neigh_events(&d->pa_neigh, d);
+		if (events && (fds[nctl].revents & POLLIN))
 			ring_buffer__consume(events);
-		for (i = 0; i < n - 3; i++)
+		for (i = 0; i < nctl; i++)
 			if (fds[i].revents)
 				break;
-		if (i < n - 3)
-			control_handle(&ctl, fds, n - 3);
+		if (i < nctl)
+			control_handle(&ctl, fds, nctl);
+		if (!pa_neigh_due_ms(&d->pa_neigh))
+			pa_neigh_sync(&d->pa_neigh, d);
 	}
 	/* Leave the data path attached and pinned: the next nvgred adopts it. */
 	sd_notify(0, "STOPPING=1");
@@ -527,6 +540,7 @@ static int run(struct nvgred *d)
 	d->monitors = 0;
 	daemon_push_config(d);		/* no listener left for drop events */
 	control_close(&ctl);
+	pa_neigh_close(&d->pa_neigh);	/* its neighbour entries stay, with the data path */
 	state_save(d);
 	daemon_log("stopped; the data path stays attached");
 	return 0;
@@ -575,6 +589,7 @@ static int teardown(struct nvgred *d)
 	json_object_put(root);
 	for (i = 1; i < NVGRE_MAX_VPORTS; i++)	/* xsk vports' veth pairs */
 		vmq_dev_delete(i);
+	pa_neigh_remove_all();
 	for (i = 0; i < NV_ARRAY_SIZE(maps); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->pin_dir, maps[i]);
 		unlink(path);

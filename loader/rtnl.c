@@ -27,6 +27,41 @@ int rtnl_talk(void *req, size_t len, char *buf, size_t cap)
 	return n;
 }
 
+int rtnl_dump(void *req, size_t len, int (*cb)(const struct nlmsghdr *h, void *ctx), void *ctx)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), n, err = 0;
+	static char buf[32768];	/* a dump part; nvgred is single-threaded */
+
+	if (fd < 0)
+		return -errno;
+	if (sendto(fd, req, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = -errno;
+	while (!err) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (; NLMSG_OK(h, (unsigned int)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) ?
+				      *(int *)NLMSG_DATA(h) : -EIO;
+				goto out;
+			}
+			if (cb(h, ctx))
+				goto out;	/* the rest of the dump goes with the socket */
+		}
+	}
+out:
+	close(fd);
+	return err;
+}
+
 struct rtattr *rta_find(struct rtattr *a, int len, int type)
 {
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Minimal rtnetlink: one request, one reply (links nvgred creates or inspects). */
+/* Minimal rtnetlink: one request and its reply, or a dump (links, routes, neighbours). */
 #ifndef NVGRED_RTNL_H
 #define NVGRED_RTNL_H
 
@@ -9,6 +9,12 @@
 
 /* Send req, read the reply into buf: its length, or -errno (an NLMSG_ERROR's too). */
 int rtnl_talk(void *req, size_t len, char *buf, size_t cap);
+
+/*
+ * Send a dump request, call cb for each message of the reply (until
+ * NLMSG_DONE, or cb returns non-zero).  0, or -errno.
+ */
+int rtnl_dump(void *req, size_t len, int (*cb)(const struct nlmsghdr *h, void *ctx), void *ctx);
 
 /* Find attribute type in the attributes [a, a + len). */
 struct rtattr *rta_find(struct rtattr *a, int len, int type);

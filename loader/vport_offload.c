@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "attach.h"
 #include "ethtool.h"
 #include "rtnl.h"
 #include "vport_offload.h"
@@ -36,36 +37,6 @@ static int set_features(const char *ifname, int allowed)
 	return ethtool_features_set(ifname, feature_names, want, 9);
 }
 
-static int mac_of(const char *ifname, __u8 mac[6])
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		err = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return err;
-}
-
-static int set_mtu(const char *ifname, int mtu)
-{
-	struct ifreq ifr = { .ifr_mtu = mtu };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, SIOCSIFMTU, &ifr))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Offloads (allowed < 0: leave them) and MTU (mtu <= 0: leave it). */
 static int set_dev(const char *ifname, int allowed, int mtu)
 {
@@ -74,7 +45,7 @@ static int set_dev(const char *ifname, int allowed, int mtu)
 	if (allowed >= 0)
 		err = set_features(ifname, allowed);
 	if (!err && mtu > 0)
-		err = set_mtu(ifname, mtu);
+		err = link_mtu_set(ifname, mtu);
 	return err;
 }
 
@@ -143,7 +114,7 @@ static int set_in_ns(int nsfd, int ifindex, const __u8 mac[6], int allowed, int 
 
 		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
 			_exit(3);
-		if (!if_indextoname(ifindex, name) || mac_of(name, m) || memcmp(m, mac, 6))
+		if (!if_indextoname(ifindex, name) || link_mac_get(name, m) || memcmp(m, mac, 6))
 			_exit(1);
 		_exit(set_dev(name, allowed, mtu) ? 2 : 0);
 	}

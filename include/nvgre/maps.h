@@ -152,8 +152,9 @@ struct nvgre_ip_mac {
 };
 
 /*
- * nv_pa_macs (LRU): the outer MACs seen on NVGRE frames received from a PA
- * that passed the source check: its next hop's MAC and ours.  Used to send
+ * nv_pa_macs (LRU): a PA's next hop MAC and ours, from nvgred's managed
+ * neighbour of that PA (loader/pa_neigh.c) and from the outer MACs of NVGRE
+ * frames received from the PA that passed the source check.  Used to send
  * to that PA when bpf_fib_lookup declines (forwarding off on the underlay)
  * and the kernel cannot resolve for us (non-IP frames, replica clones).
  */

@@ -1097,7 +1097,16 @@ devs="uA tv1 tv3 tv4"
 att=""
 for d in $devs; do has_filter A $d || att+=" $d"; done
 ok $([ -z "$att" ] && echo 0 || echo 1) "before teardown: our filter on $devs" "missing on:$att"
+# the remote PAs' managed neighbours (pa_neigh.c) stay while nvgred is stopped
+ctl A route add 5000 02:00:00:00:50:77 198.18.0.2 >/dev/null
+for i in $(seq 30); do
+	in_ns hA ip neigh show 198.18.0.2 proto 78 | grep -q managed && break
+	sleep 0.1
+done
 stop_daemon A
+ok $(in_ns hA ip neigh show 198.18.0.2 proto 78 | grep -q managed && echo 0 || echo 1) \
+	"before teardown: host B's PA has a managed neighbour of nvgred's, also with nvgred stopped" \
+	"$(in_ns hA ip -d neigh show)"
 in_ns hA "$NVGRED" --teardown --config "$WORK/A.conf" --pin-dir "$WORK/bpf/A" --state "$WORK/A.state" \
 	>"$T/td.out" 2>"$T/td.err"
 rc=$?
@@ -1107,6 +1116,8 @@ for d in $devs; do has_filter A $d && left+=" $d"; done
 ok $([ -z "$left" ] && echo 0 || echo 1) "after teardown: no filter with handle 0x4e56 on $devs" "still on:$left"
 ok $([ ! -e "$WORK/bpf/A" ] && echo 0 || echo 1) "after teardown: pins removed" \
 	"$(ls -la "$WORK/bpf/A" 2>&1)"
+ok $([ -z "$(in_ns hA ip neigh show proto 78)" ] && echo 0 || echo 1) \
+	"after teardown: no neighbour entry of nvgred's (proto 78)" "$(in_ns hA ip neigh show proto 78)"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -9,6 +9,56 @@ trap topo_down EXIT
 
 . "$(dirname "$0")/checks.sh"
 
+# Poll (up to 3 s) until command "$@" succeeds.
+eventually() { local i; for i in $(seq 30); do "$@" && return 0; sleep 0.1; done; return 1; }
+
+# replicas_to PA FAM: how many NVGRE frames to PA that a broadcast ARP from a1
+# for an unknown address puts on host B's underlay (W-9 replication).
+replicas_to() {
+	local pa=$1 fam=$2 t
+	in_ns hB timeout 4 tcpdump -i uB -nn -c 1 \
+		"dst host $pa and $([ "$fam" = 4 ] && echo proto || echo ip6 proto) 47" \
+		>"$WORK/pa2.txt" 2>/dev/null &
+	t=$!
+	sleep 1
+	in_ns a1 /usr/bin/python3 "$ROOT/tests/e2e/bcast.py" eth0 "${MAC[a1]}" 192.0.2.1 192.0.2.99
+	wait $t
+	grep -c "> $pa" "$WORK/pa2.txt"
+}
+
+# W-9 to a PA that never sent host A a frame (a second address of host B):
+# nvgred keeps the PA's underlay neighbour resolved (a managed entry of its
+# protocol 78), so its replicas leave at once, with forwarding off (MACs
+# from nv_pa_macs) and on (bpf_fib_lookup).  ARP is the hard case: it
+# cannot go through bpf_redirect_neigh.
+pa_never_heard() {
+	local fam=$1 u="[IPv$1 underlay]" pa2 fwd mac fib0 rep
+	pa2=$([ "$fam" = 4 ] && echo 198.18.0.3 || echo 2001:db8:ffff::3)
+	fwd=$([ "$fam" = 4 ] && echo net.ipv4.ip_forward || echo net.ipv6.conf.all.forwarding)
+	mac=$(in_ns hB cat /sys/class/net/uB/address)
+	if [ "$fam" = 4 ]; then in_ns hB ip addr add "$pa2/24" dev uB
+	else in_ns hB ip addr add "$pa2/64" dev uB nodad; fi
+	ctl A route add $VSID_A 02:00:00:00:50:98 "$pa2" >/dev/null
+	check "$u a new record's PA gets a managed, resolved underlay neighbour (proto 78)" \
+		eventually sh -c "ip netns exec $(ns hA) ip neigh show $pa2 proto 78 |
+			grep -E 'lladdr $mac .*managed (REACHABLE|STALE|DELAY|PROBE)'"
+	fib0=$(drop_count A fib-lookup-failed)
+	rep=$(replicas_to "$pa2" "$fam")
+	ok $(( rep == 1 ? 0 : 1 )) \
+		"$u broadcast ARP reaches a PA never heard from, forwarding off ($rep copies to $pa2)"
+	in_ns hA sysctl -qw "$fwd=1"
+	rep=$(replicas_to "$pa2" "$fam")
+	in_ns hA sysctl -qw "$fwd=0"
+	ok $(( rep == 1 ? 0 : 1 )) \
+		"$u ... and with forwarding on, through bpf_fib_lookup ($rep copies to $pa2)"
+	ok $(( $(drop_count A fib-lookup-failed) == fib0 ? 0 : 1 )) \
+		"$u no copy dropped for want of a neighbour ($(( $(drop_count A fib-lookup-failed) - fib0 )))"
+	ctl A route del $VSID_A 02:00:00:00:50:98 >/dev/null
+	check "$u the PA's last record removed: its managed neighbour is removed too" \
+		eventually sh -c "[ -z \"\$(ip netns exec $(ns hA) ip neigh show $pa2 proto 78)\" ]"
+	in_ns hB ip addr del "$pa2/$([ "$fam" = 4 ] && echo 24 || echo 64)" dev uB
+}
+
 rmdir "$WORK"	# topo.sh's, unused: each family gets its own
 for fam in 4 6; do
 	TOPO=nvgre-e2e-$$-u$fam
@@ -57,6 +107,8 @@ for fam in 4 6; do
 	ok $(( $(grep -c "> ${PA4[B]}" "$WORK/fam.txt") == 1 && $(grep -c "> ${PA6[B]}" "$WORK/fam.txt") == 1 ? 0 : 1 )) \
 		"$u broadcast in a VSID with IPv4 and IPv6 PAs: one copy to each ($(grep -c GRE "$WORK/fam.txt") seen)"
 	ctl A route del $VSID_A 02:00:00:00:50:99 >/dev/null
+
+	pa_never_heard "$fam"
 
 	# every frame on the underlay is NVGRE of our VSIDs, checksums good; no tenant frame bare
 	in_ns hB timeout 8 tshark -i uB -w "$WORK/under.pcap" >/dev/null 2>&1 &

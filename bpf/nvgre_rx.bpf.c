@@ -141,14 +141,21 @@ static __always_inline int tc_deliver_sw(struct __sk_buff *skb, struct rx_state 
 
 /*
  * A broadcast copy to entry to of the VSID's local vports: a clone for a
- * netdev vport, the software channel of an xsk one.  Returns 1 if made.
+ * netdev vport, the software channel of an xsk one.  Returns 1 if made
+ * (else the drop is counted).
  */
 static __always_inline int tc_copy_local(struct __sk_buff *skb, struct rx_state *st,
 					 const struct nvgre_xdp_meta *meta, __u32 to)
 {
 	if (to & NVGRE_LOCAL_XSK)
 		return tc_sw_deliver(skb, to & ~NVGRE_LOCAL_XSK, meta, &st->pkt);
-	return !bpf_clone_redirect(skb, to, 0);
+	if (bpf_clone_redirect(skb, to, 0)) {
+		/* device down, out of memory; counted without an event: one
+		 * more event struct here outgrows the 512-byte stack */
+		count_drop(st->vstats, NVGRE_DROP_COPY_FAILED);
+		return 0;
+	}
+	return 1;
 }
 
 /* W-9 on receive: a copy to every local vport; the last one gets the skb itself. */

@@ -154,13 +154,15 @@ static __always_inline int tx_replicate(struct __sk_buff *skb, struct tx_state *
 			daddr_off = NV_ETH_HLEN + offsetof(struct nv_ipv6hdr, daddr);
 			bpf_skb_store_bytes(skb, daddr_off, pa->b, 16, 0);
 		}
-		if (!bpf_clone_redirect(skb, rt.ifindex, 0)) {
-			count(NVGRE_CNT_TX_REPLICA);
-			count(NVGRE_CNT_TX_ENCAP);
-			if (st->vstats) {
-				st->vstats->tx_replicated += 1;
-				st->vstats->tx_encapsulated += 1;
-			}
+		if (bpf_clone_redirect(skb, rt.ifindex, 0)) {
+			tx_drop(st, NVGRE_DROP_COPY_FAILED);
+			continue;
+		}
+		count(NVGRE_CNT_TX_REPLICA);
+		count(NVGRE_CNT_TX_ENCAP);
+		if (st->vstats) {
+			st->vstats->tx_replicated += 1;
+			st->vstats->tx_encapsulated += 1;
 		}
 	}
 	return ret;

@@ -68,12 +68,16 @@ static __always_inline __u32 tx_local_self(const struct __sk_buff *skb, const st
 	return st->vp->kind == NVGRE_VPORT_XSK ? NVGRE_LOCAL_XSK | st->vp->id : skb->ifindex;
 }
 
-/* A broadcast copy to entry to of that list; returns 1 if made. */
+/* A broadcast copy to entry to of that list; returns 1 if made (else counted). */
 static __always_inline int tx_copy_local(struct __sk_buff *skb, struct tx_state *st, __u32 to)
 {
 	if (to & NVGRE_LOCAL_XSK)
 		return tx_sw_deliver(skb, to & ~NVGRE_LOCAL_XSK, st->vp->vsid, st->vp->id);
-	return !bpf_clone_redirect(skb, to, 0);
+	if (bpf_clone_redirect(skb, to, 0)) {
+		tx_drop(st, NVGRE_DROP_COPY_FAILED);	/* device down, out of memory */
+		return 0;
+	}
+	return 1;
 }
 
 /* Unicast to vport to of this host (the same VSID: no encapsulation). */

@@ -557,6 +557,13 @@ static const struct rx_case a3_last_cases[] = {
 		 .tc_ret = T_TC_STOLEN, .tc_out = OUT_NONE),
 };
 
+/* The kernel refuses the clone to A2 (its device down): counted, the others made. */
+static const struct rx_case a2_down_cases[] = {
+	BCAST_A3("broadcast, vport A2's device down: its copy counted as copy-failed", e_bcast,
+		 .tc_ret = T_TC_STOLEN, .tc_out = OUT_NONE, .counter_delta = 2,
+		 .drop = NVGRE_DROP_COPY_FAILED),
+};
+
 static const struct rx_case a3_middle_cases[] = {
 	BCAST_A3("broadcast, xsk vport A3 not last", e_bcast, .tc_ret = T_TC_REDIRECT,
 		 .tc_out = OUT_INNER),
@@ -928,6 +935,17 @@ static void run_table(const struct rx_case *t, size_t n)
 		run_all_combos(&t[i]);
 }
 
+/* Set device ifindex up or down. */
+static int link_up(int ifindex, int up)
+{
+	char name[IF_NAMESIZE], cmd[64];
+
+	if (!if_indextoname(ifindex, name))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "ip link set %s %s", name, up ? "up" : "down");
+	return system(cmd) ? -1 : 0;
+}
+
 /* Swap the last two entries of VSID A's list of local vports. */
 static int swap_last_local(void)
 {
@@ -1110,6 +1128,10 @@ static void test_sw_channel(void)
 	if (tap_ok(ok && !testenv_sw_open(&env, T_ID_A3),
 		   "xsk vport A3 added to VSID A, its channel open")) {
 		run_table(a3_last_cases, NV_ARRAY_SIZE(a3_last_cases));
+		if (tap_ok(!link_up(env.a2_ifindex, 0), "vport A2's device set down")) {
+			run_table(a2_down_cases, NV_ARRAY_SIZE(a2_down_cases));
+			link_up(env.a2_ifindex, 1);
+		}
 		if (tap_ok(!swap_last_local(), "A3 moved before A2 in VSID A's local list"))
 			run_table(a3_middle_cases, NV_ARRAY_SIZE(a3_middle_cases));
 	}

@@ -1962,6 +1962,36 @@ out:
 	sh("ip neigh del " T_PA_OTHER4 " dev und0");
 }
 
+/* W-9: a local copy the kernel refuses (vport A2's device down) is counted; the others leave. */
+static void test_copy_failed(void)
+{
+	static __u8 in[PKT_MAX], out[PKT_MAX];
+	struct tx_case c = { .cnt[C(REPLICA)] = 1, .cnt[C(ENCAP)] = 1, .drops[D(COPY_FAILED)] = 1,
+			     A3_COPY };
+	struct testenv_snap a, b;
+	char a2[IF_NAMESIZE];
+	size_t len, olen;
+	__u32 ret = 0;
+	int ok;
+
+	set_config(0, 0);
+	if (!tap_ok(if_indextoname(env.a2_ifindex, a2) != NULL, "vport A2's device is there"))
+		return;
+	sh("ip link set %s down", a2);
+	len = f_arp_unknown(in);
+	testenv_sw_drain(&env);
+	testenv_snap(&env, &a, T_VSID_A);
+	ok = !testenv_run_tx(&env, env.nvt0_ifindex, in, len, out, &olen, &ret) &&
+	     ret == T_TC_REDIRECT;
+	testenv_snap(&env, &b, T_VSID_A);
+	sh("ip link set %s up", a2);
+	tap_ok(ok && counters_as_expected(&c, &a, &b, len),
+	       "broadcast with vport A2's device down: that copy counted as copy-failed, the "
+	       "remote one sent (verdict %u)", ret);
+	tap_ok(sw_as_expected(0, T_ID_A3, in, len, NULL, NULL),
+	       "... and xsk vport A3 still gets its copy");
+}
+
 /* ---- a real GSO skb into a software channel -------------------------------- */
 
 #define GSO_PORT	4789
@@ -2151,6 +2181,7 @@ int main(int argc, char **argv)
 	test_icmp_rate_limit();
 	test_gso_segment_mtu();
 	test_replication_wire();
+	test_copy_failed();
 	test_sw_gso();
 	test_route_undo();
 

@@ -38,7 +38,8 @@
 	X(ENCAP_FAILED,		"encap-failed")		/* kernel refused adjust */ \
 	X(REPLICA_FAMILY,	"replica-other-family")	/* W-9 copy to a PA of the other family */ \
 	X(SW_CHANNEL_FULL,	"sw-channel-full")	/* VMQ-4 ring buffer full */ \
-	X(SW_CHANNEL_TOO_BIG,	"sw-channel-too-big")	/* > NVGRE_SW_MAX_FRAME */
+	X(SW_CHANNEL_TOO_BIG,	"sw-channel-too-big")	/* > NVGRE_SW_MAX_FRAME */ \
+	X(COPY_FAILED,		"copy-failed")		/* W-9: the kernel refused a clone */
 
 #define NVGRE_REASON_ENUM(name, str) NVGRE_DROP_##name,
 enum nvgre_drop_reason {

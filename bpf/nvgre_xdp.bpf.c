@@ -38,6 +38,43 @@ __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
 
 /* ---- XDP ------------------------------------------------------------- */
 
+/*
+ * Is a well-formed frame plainly the TC path's?  Only unicast for an xsk
+ * vport whose queue set is open is served here; TC judges everything else
+ * in full anyway, so one vport lookup saves the rest of the classification
+ * (VSID, source check, stats) for netdev vports, broadcast, vmq off and
+ * generic mode.  A miss (unknown VSID or MAC, a default vport) goes the
+ * full way, so XDP still drops what no vport can take.
+ */
+static __always_inline int xdp_plainly_tc(const struct nvgre_pkt *pkt,
+					  const struct nvgre_config *cfg, const void *data,
+					  const void *end)
+{
+	struct nvgre_mac_key key = { .vsid = nvgre_key_vsid(pkt->key) };
+	const struct nv_ethhdr *ieth;
+	struct nvgre_vport *vp;
+	__u32 id;
+
+	if ((pkt->flags & NV_PKT_INNER_MCAST) || (cfg->flags & NVGRE_CFG_XDP_GENERIC) ||
+	    !nvgre_offload_on(cfg->offload, NVGRE_OFF_VMQ))
+		return 1;
+	ieth = NV_HDR(struct nv_ethhdr, data, end, pkt->inner_l2_off & 0x3ff);
+	if (!ieth)
+		return 0;
+	__builtin_memcpy(key.mac, ieth->dst, NV_ETH_ALEN);
+	vp = bpf_map_lookup_elem(&nv_vports, &key);
+	if (!vp)
+		return 0;
+	if (vp->kind != NVGRE_VPORT_XSK)
+		return 1;
+	id = vp->id;
+	if (bpf_map_lookup_elem(&nv_vport_devs, &id))
+		return 0;
+	/* nobody has the queue set open: the software channel (VMQ-4) */
+	count(NVGRE_CNT_RX_XSK_NOT_OPEN);
+	return 1;
+}
+
 /* An NVGRE frame for the TC path: it counts it for the VSID, not we too. */
 static __always_inline int xdp_leave_to_tc(struct rx_state *st, const void *data, const void *end)
 {
@@ -67,6 +104,10 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	verdict = xdp_parse(ctx, &st.pkt, cfg->max_header);
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
+	if (verdict == NV_PARSE_NVGRE && xdp_plainly_tc(&st.pkt, cfg, data, end)) {
+		count(NVGRE_CNT_RX_XDP_PASSED);
+		return XDP_PASS;
+	}
 	verdict = rx_lookup(&st, cfg, verdict, data, end);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
@@ -90,7 +131,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	rx_rss_offload(&st);
 	q = rx_vport_queue(&st, vp);
 	id = vp->id;
-	if (!bpf_map_lookup_elem(&nv_vport_devs, &id)) {
+	if (!bpf_map_lookup_elem(&nv_vport_devs, &id)) {	/* a default vport's */
 		count(NVGRE_CNT_RX_XSK_NOT_OPEN);
 		return xdp_leave_to_tc(&st, data, end);
 	}

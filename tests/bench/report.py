@@ -291,7 +291,7 @@ class Report:
                             f"removed); raw per-call ratio "
                             f"{med(self.s(key)) / med(self.s(tc)):.2f}x")
 
-        sec = "Lookup records (nv_routes, XDP source check)"
+        sec = "Lookup records (nv_routes: the source check of decap+steer in XDP)"
         ph = {}
         for p in ("small_a", "large", "small_b"):
             ph[p] = self.corrected(f"scale.{p}.lookup", f"scale.{p}.noop.call", f"scale.{p}.noop.loop")

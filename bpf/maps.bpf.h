@@ -222,4 +222,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } nv_vport_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NVGRE_MAX_XSK_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct nvgre_xsk_queue_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} nv_xsk_queue_stats SEC(".maps");
+
 #endif

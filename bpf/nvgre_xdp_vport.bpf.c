@@ -19,6 +19,7 @@ int nvgre_xdp_vport(struct xdp_md *ctx)
 	struct nvgre_xdp_meta *m = (void *)(long)ctx->data_meta;
 	void *data = (void *)(long)ctx->data;
 	__u32 ifindex = ctx->ingress_ifindex, *id, idx;
+	struct nvgre_xsk_queue_stats *qs;
 
 	id = bpf_map_lookup_elem(&nv_xsk_devs, &ifindex);
 	if ((void *)(m + 1) > data || m->magic != NVGRE_META_MAGIC || !id) {
@@ -33,7 +34,14 @@ int nvgre_xdp_vport(struct xdp_md *ctx)
 		count_drop(bpf_map_lookup_elem(&nv_vsid_stats, &vsid), NVGRE_DROP_XSK_NO_SOCKET);
 		return XDP_DROP;
 	}
-	return bpf_redirect_map(&nv_xsks, idx, XDP_DROP);
+	if (bpf_redirect_map(&nv_xsks, idx, XDP_DROP) != XDP_REDIRECT)
+		return XDP_DROP;	/* the slot emptied just now */
+	qs = bpf_map_lookup_elem(&nv_xsk_queue_stats, &idx);
+	if (qs) {
+		__sync_fetch_and_add(&qs->rx_packets, 1);
+		__sync_fetch_and_add(&qs->rx_bytes, (long)ctx->data_end - (long)ctx->data);
+	}
+	return XDP_REDIRECT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

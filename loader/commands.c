@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/if_xdp.h>
 #include <bpf/bpf.h>
 
 #include <nvgre/ctl.h>
@@ -1141,6 +1142,43 @@ _Static_assert(sizeof(counter_names) / sizeof(counter_names[0]) == NVGRE_CNT_MAX
 	       NVGRE_CNT_RX_XSK_NOT_OPEN == NVGRE_CNT_MAX - 1,
 	       "name every counter (the last one named is rx_xsk_not_open)");
 
+/*
+ * An xsk vport's queues: what the data path handed to each queue's socket
+ * and, while a consumer has them open, what the socket could not take.
+ * (All queues transmit through one socket: transmit is per vport.)
+ */
+static json_object *xsk_queue_stats(struct cmd_ctx *c, const struct vport_rec *v)
+{
+	json_object *arr = json_object_new_array();
+	int q;
+
+	for (q = 0; q < v->xsk_queues; q++) {
+		struct nvgre_xsk_queue_stats s = {};
+		struct xdp_statistics x;
+		json_object *o = json_object_new_object();
+
+		nvgre_dp_xsk_queue_stats(&c->d->dp, v->id, q, &s);
+		json_object_object_add(o, "queue", json_object_new_int(q));
+		json_object_object_add(o, "rx_packets", json_object_new_int64(s.rx_packets));
+		json_object_object_add(o, "rx_bytes", json_object_new_int64(s.rx_bytes));
+		fprintf(c->text, "  queue %d: rx %llu packets %llu bytes", q,
+			(unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes);
+		if (!vmq_queue_socket_stats(v, q, &x)) {
+			json_object_object_add(o, "rx_ring_full", json_object_new_int64(x.rx_ring_full));
+			json_object_object_add(o, "rx_fill_empty",
+					       json_object_new_int64(x.rx_fill_ring_empty_descs));
+			json_object_object_add(o, "rx_dropped", json_object_new_int64(x.rx_dropped));
+			fprintf(c->text, "; socket: ring full %llu, no fill buffer %llu, dropped %llu",
+				(unsigned long long)x.rx_ring_full,
+				(unsigned long long)x.rx_fill_ring_empty_descs,
+				(unsigned long long)x.rx_dropped);
+		}
+		fputc('\n', c->text);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 /* What each vport (of one VSID, or all) received and sent: isolation shows here. */
 static json_object *vport_stats(struct cmd_ctx *c, const __u32 *vsid)
 {
@@ -1167,6 +1205,8 @@ static json_object *vport_stats(struct cmd_ctx *c, const __u32 *vsid)
 			"%llu bytes\n", v->name, v->vsid, (unsigned long long)s.rx_packets,
 			(unsigned long long)s.rx_bytes, (unsigned long long)s.tx_packets,
 			(unsigned long long)s.tx_bytes);
+		if (v->xsk_queues)
+			json_object_object_add(o, "queues", xsk_queue_stats(c, v));
 	}
 	return arr;
 }

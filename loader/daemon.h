@@ -28,6 +28,7 @@ struct vport_rec {
 	int leased;			/* xsk vport: a consumer has its queue set open */
 	int lease_fd;			/* ... on this control connection */
 	int lease_pid;			/* ... from this process (SO_PEERCRED) */
+	int *lease_rx_fds;		/* ... our copies of its receive sockets (statistics) */
 	__u32 id;			/* nvgre_vport.id, also the array index */
 	int offloads;			/* VPORT_OFF_* last applied to the tenant side, -1 none */
 };

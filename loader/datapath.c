@@ -219,6 +219,7 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	dp->vport_devs_fd = bpf_map__fd(rx->maps.nv_vport_devs);
 	dp->xsk_devs_fd = bpf_map__fd(rx->maps.nv_xsk_devs);
 	dp->pa_macs_fd = bpf_map__fd(rx->maps.nv_pa_macs);
+	dp->xsk_queue_stats_fd = bpf_map__fd(rx->maps.nv_xsk_queue_stats);
 	dp->tc_rx_fd = bpf_program__fd(rx->progs.nvgre_tc_rx);
 	err = open_tx(dp) ?: open_xdp(dp) ?: open_xdp_vport(dp);
 	if (err)
@@ -453,6 +454,12 @@ int nvgre_dp_vport_add(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6],
 		return -ENOMEM;
 	err = map_update(dp->vport_stats_fd, &vp->id, zero, BPF_ANY);
 	free(zero);
+	for (i = 0; !err && vp->kind == NVGRE_VPORT_XSK && i < NVGRE_VMQ_MAX_QUEUES; i++) {
+		__u32 idx = vp->id * NVGRE_VMQ_MAX_QUEUES + i;	/* an earlier vport's id */
+
+		err = map_update(dp->xsk_queue_stats_fd, &idx, &(struct nvgre_xsk_queue_stats){},
+				 BPF_ANY);
+	}
 	if (err)
 		return err;
 	err = map_update(dp->vports_fd, &k, vp, BPF_NOEXIST);
@@ -955,6 +962,16 @@ int nvgre_dp_vsid_stats(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid_stats
 int nvgre_dp_vport_stats(struct nvgre_dp *dp, __u32 id, struct nvgre_vport_stats *sum)
 {
 	return percpu_struct_sum(dp, dp->vport_stats_fd, &id, sum, sizeof(*sum));
+}
+
+int nvgre_dp_xsk_queue_stats(struct nvgre_dp *dp, __u32 id, __u32 queue,
+			     struct nvgre_xsk_queue_stats *out)
+{
+	__u32 idx = id * NVGRE_VMQ_MAX_QUEUES + queue;
+
+	if (id >= NVGRE_MAX_VPORTS || queue >= NVGRE_VMQ_MAX_QUEUES)
+		return -EINVAL;
+	return map_lookup(dp->xsk_queue_stats_fd, &idx, out);
 }
 
 int nvgre_ip_parse(const char *s, union nvgre_ip *ip)

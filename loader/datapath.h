@@ -42,6 +42,7 @@ struct nvgre_dp {
 	struct nvgre_xdp_vport *xdp_vport;
 	int xdp_vport_fd;		/* nvgre_xdp_vport, for the consumer end of xsk veths */
 	int pa_macs_fd;			/* nv_pa_macs: remote PA -> underlay MACs */
+	int xsk_queue_stats_fd;		/* nv_xsk_queue_stats: per xsk vport queue */
 	int routes_outer_fd;		/* nv_routes; routes_fd is its current table */
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
@@ -166,6 +167,9 @@ __u64 nvgre_dp_drops(struct nvgre_dp *dp, enum nvgre_drop_reason reason);
 __u64 nvgre_dp_counter(struct nvgre_dp *dp, enum nvgre_counter c);
 int nvgre_dp_vsid_stats(struct nvgre_dp *dp, __u32 vsid, struct nvgre_vsid_stats *sum);
 int nvgre_dp_vport_stats(struct nvgre_dp *dp, __u32 id, struct nvgre_vport_stats *sum);
+/* What the second hop handed to the socket of xsk vport id's queue. */
+int nvgre_dp_xsk_queue_stats(struct nvgre_dp *dp, __u32 id, __u32 queue,
+			     struct nvgre_xsk_queue_stats *out);
 
 /* Parse "198.18.0.1" or "2001:db8::1" into the IPv4-mapped form. */
 int nvgre_ip_parse(const char *s, union nvgre_ip *ip);

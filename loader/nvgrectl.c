@@ -123,6 +123,35 @@ static void print_rates(const struct vsid_rate *a, int na, const struct vsid_rat
 	fflush(stdout);
 }
 
+/* The xsk vports' per-queue counters of the stats result (Prometheus). */
+static void print_prometheus_queues(json_object *vports)
+{
+	size_t i, j;
+
+	printf("# HELP nvgre_vport_queue_total Per xsk vport queue counters.\n"
+	       "# TYPE nvgre_vport_queue_total counter\n");
+	for (i = 0; i < json_object_array_length(vports); i++) {
+		json_object *o = json_object_array_get_idx(vports, i), *name, *queues;
+		const char *vp = json_object_object_get_ex(o, "name", &name) ?
+				 json_object_get_string(name) : "";
+
+		if (!json_object_object_get_ex(o, "queues", &queues))
+			continue;
+		for (j = 0; j < json_object_array_length(queues); j++) {
+			json_object *q = json_object_array_get_idx(queues, j), *qn;
+			int queue = json_object_object_get_ex(q, "queue", &qn) ?
+				    json_object_get_int(qn) : 0;
+
+			json_object_object_foreach(q, k, v) {
+				if (strcmp(k, "queue"))
+					printf("nvgre_vport_queue_total{vport=\"%s\",queue=\"%d\","
+					       "counter=\"%s\"} %lld\n", vp, queue, k,
+					       (long long)json_object_get_int64(v));
+			}
+		}
+	}
+}
+
 /* The stats result in the Prometheus text exposition format. */
 static void print_prometheus(json_object *res)
 {
@@ -159,6 +188,7 @@ static void print_prometheus(json_object *res)
 					       vp, k, (long long)json_object_get_int64(v));
 			}
 		}
+		print_prometheus_queues(vports);
 	}
 	if (!json_object_object_get_ex(res, "vsids", &vsids))
 		return;

@@ -552,7 +552,8 @@ static int teardown(struct nvgred *d)
 	const char *maps[] = { "nv_config", "nv_rss", "nv_vsids", "nv_vports", "nv_routes",
 			       "nv_vsid_pas", "nv_vport_if", "nv_ips", "nv_xsks", "nv_drops",
 			       "nv_counters", "nv_vsid_stats", "nv_vport_stats", "nv_events",
-			       "nv_pa_macs", "nv_sw_channels", "nv_xsk_devs" };
+			       "nv_pa_macs", "nv_sw_channels", "nv_xsk_devs",
+			       "nv_xsk_queue_stats" };
 	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
 	char path[4096];
 	size_t i;

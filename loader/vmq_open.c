@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -214,6 +215,11 @@ int vmq_open(struct nvgred *d, struct vport_rec *v, const struct ucred *cr,
 		goto fail_map;
 	}
 	munmap(umem, len);	/* the sockets hold the pages now */
+	/* copies of the receive sockets, for their statistics; closed when
+	 * the lease ends, which also unbinds them (renew_dev) */
+	v->lease_rx_fds = calloc(nq, sizeof(int));
+	for (q = 0; v->lease_rx_fds && q < nq; q++)
+		v->lease_rx_fds[q] = fcntl(fds[3 + q], F_DUPFD_CLOEXEC, 3);
 	v->leased = 1;
 	v->lease_pid = cr->pid;
 	*nfds = n;
@@ -250,10 +256,26 @@ void vmq_release(struct nvgred *d, struct vport_rec *v)
 		bpf_map_delete_elem(d->dp.xsks_fd, &idx);
 	}
 	nvgre_dp_sw_channel_set(&d->dp, v->id, -1);
+	for (q = 0; v->lease_rx_fds && q < v->xsk_queues; q++)
+		if (v->lease_rx_fds[q] >= 0)
+			close(v->lease_rx_fds[q]);
+	free(v->lease_rx_fds);
+	v->lease_rx_fds = NULL;
 	if (v->leased)
 		daemon_log("vport %s: queue set closed (pid %d)", v->name, v->lease_pid);
 	v->leased = 0;
 	v->lease_pid = 0;
+}
+
+int vmq_queue_socket_stats(const struct vport_rec *v, int q, struct xdp_statistics *st)
+{
+	socklen_t len = sizeof(*st);
+
+	if (!v->leased || !v->lease_rx_fds || q < 0 || q >= v->xsk_queues ||
+	    v->lease_rx_fds[q] < 0)
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	return getsockopt(v->lease_rx_fds[q], SOL_XDP, XDP_STATISTICS, st, &len) ? -errno : 0;
 }
 
 void vmq_release_all(struct nvgred *d)

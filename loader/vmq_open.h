@@ -35,6 +35,12 @@ int vmq_lease_begin(struct nvgred *d, const char *name, const struct ucred *cr, 
 void vmq_lease_end(struct nvgred *d, int id, int conn_fd);
 /* End v's lease: empty its XSKMAP slots and its software channel. */
 void vmq_release(struct nvgred *d, struct vport_rec *v);
+/*
+ * The socket statistics (XDP_STATISTICS: ring full, no fill buffer) of
+ * queue q of a leased vport: 0, or -ENOENT when it is not open.
+ */
+struct xdp_statistics;
+int vmq_queue_socket_stats(const struct vport_rec *v, int q, struct xdp_statistics *st);
 /* At start: no lease survives a restart, so no slot may keep a socket. */
 void vmq_release_all(struct nvgred *d);
 

@@ -927,8 +927,23 @@ static void test_xsk_steering(void)
 	bpf_map_delete_elem(env.dp.xsks_fd, &idx);
 	idx = vp.id * NVGRE_VMQ_MAX_QUEUES + q;
 	bpf_map_update_elem(env.dp.xsks_fd, &idx, &fd, BPF_ANY);
-	xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
-	tap_ok(ret == T_XDP_REDIRECT, "vport veth: steered to the socket of queue %u", q);
+	{
+		struct nvgre_xsk_queue_stats qs[4][2];
+		int moved = 1;
+
+		for (int i = 0; i < 4; i++)
+			nvgre_dp_xsk_queue_stats(&env.dp, vp.id, i, &qs[i][0]);
+		xdp_vport_run(env.nvt1_ifindex, &m, out + ml, olen - ml, &ret);
+		for (int i = 0; i < 4; i++) {
+			nvgre_dp_xsk_queue_stats(&env.dp, vp.id, i, &qs[i][1]);
+			moved &= qs[i][1].rx_packets - qs[i][0].rx_packets == (i == (int)q) &&
+				 qs[i][1].rx_bytes - qs[i][0].rx_bytes ==
+				 (i == (int)q ? olen - ml : 0);
+		}
+		tap_ok(ret == T_XDP_REDIRECT, "vport veth: steered to the socket of queue %u", q);
+		tap_ok(moved, "vport veth: queue %u counted one frame of %zu bytes, no other queue",
+		       q, olen - ml);
+	}
 	d0 = nvgre_dp_drops(&env.dp, NVGRE_DROP_NOT_VPORT);
 	xdp_vport_run(env.nvt1_ifindex, NULL, out + ml, olen - ml, &ret);
 	tap_ok(ret == T_XDP_DROP && nvgre_dp_drops(&env.dp, NVGRE_DROP_NOT_VPORT) == d0 + 1,

@@ -272,4 +272,16 @@ struct nvgre_vport_stats {
 	__u64 tx_bytes;
 };
 
+/*
+ * nv_xsk_queue_stats: what an xsk vport's second hop (nvgre_xdp_vport) handed
+ * to the socket of each vport queue, indexed like nv_xsks.  Not per CPU (64
+ * queues x 1024 vports would not fit per CPU): atomic adds, and one veth
+ * NAPI serves all queues of a vport anyway.  What the socket then could not
+ * take (ring full, no fill buffer) is the socket's own XDP_STATISTICS.
+ */
+struct nvgre_xsk_queue_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+};
+
 #endif

@@ -24,6 +24,7 @@ struct neigh_info {
 	int ifindex;
 	union nvgre_ip dst;
 	__u16 state;
+	__u8 flags;		/* NTF_* */
 	__u8 proto;
 	__u32 ext_flags;
 	int has_mac;
@@ -63,16 +64,19 @@ static int ip_from(union nvgre_ip *ip, int family, const void *a, size_t len)
 }
 
 /*
- * The kernel's route to pa: output device and next hop (pa itself when
- * on-link).  -EADDRNOTAVAIL: pa is not a unicast destination (one of ours).
+ * The kernel's route to pa as the transmit program asks for it (out of the
+ * underlay, from our PA src if any): output device and next hop (pa
+ * itself when on-link).  -EADDRNOTAVAIL: pa is one of our addresses;
+ * -ENETUNREACH: no usable route (unreachable, blackhole, prohibit).
  */
-static int route_get(const union nvgre_ip *pa, int *ifindex, union nvgre_ip *nh)
+static int route_get(const union nvgre_ip *pa, const union nvgre_ip *src, int oif_want,
+		     int *ifindex, union nvgre_ip *nh)
 {
 	int family = family_of(pa);
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg r;
-		char attrs[64];
+		char attrs[128];
 	} req = {
 		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
 		       .nlmsg_flags = NLM_F_REQUEST },
@@ -85,6 +89,12 @@ static int route_get(const union nvgre_ip *pa, int *ifindex, union nvgre_ip *nh)
 	int n, len;
 
 	rta_add(&req.h, sizeof(req), RTA_DST, addr_of(pa), addr_len(family));
+	if (src) {
+		req.r.rtm_src_len = addr_len(family) * 8;
+		rta_add(&req.h, sizeof(req), RTA_SRC, addr_of(src), addr_len(family));
+	}
+	if (oif_want)
+		rta_add(&req.h, sizeof(req), RTA_OIF, &oif_want, sizeof(oif_want));
 	n = rtnl_talk(&req, req.h.nlmsg_len, buf, sizeof(buf));
 	if (n < 0)
 		return n;
@@ -92,8 +102,10 @@ static int route_get(const union nvgre_ip *pa, int *ifindex, union nvgre_ip *nh)
 	if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*r)))
 		return -EIO;
 	r = NLMSG_DATA(h);
-	if (r->rtm_type != RTN_UNICAST)
+	if (r->rtm_type == RTN_LOCAL)
 		return -EADDRNOTAVAIL;
+	if (r->rtm_type != RTN_UNICAST)
+		return -ENETUNREACH;
 	len = RTM_PAYLOAD(h);
 	oif = rta_find(RTM_RTA(r), len, RTA_OIF);
 	gw = rta_find(RTM_RTA(r), len, RTA_GATEWAY);
@@ -130,6 +142,7 @@ static int neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni)
 		return -EINVAL;
 	ni->ifindex = nd->ndm_ifindex;
 	ni->state = nd->ndm_state;
+	ni->flags = nd->ndm_flags;
 	a = rta_find(attrs, len, NDA_LLADDR);
 	if (a && RTA_PAYLOAD(a) == 6) {
 		ni->has_mac = 1;
@@ -144,53 +157,80 @@ static int neigh_parse(const struct nlmsghdr *h, struct neigh_info *ni)
 	return 0;
 }
 
-/* One neighbour request: type RTM_GETNEIGH (reply into *ni), NEWNEIGH or DELNEIGH. */
-static int neigh_request(int type, int ifindex, const union nvgre_ip *nh, struct neigh_info *ni)
+enum neigh_op {
+	NEIGH_GET,		/* the entry, into *ni */
+	NEIGH_CREATE,		/* a new entry of ours, managed; never touches an existing one */
+	NEIGH_RESOLVE,		/* start resolving an existing entry, nothing else changed */
+	NEIGH_DELETE,
+};
+
+static int neigh_request(enum neigh_op op, int ifindex, const union nvgre_ip *nh,
+			 struct neigh_info *ni)
 {
+	static const int type[] = { [NEIGH_GET] = RTM_GETNEIGH, [NEIGH_CREATE] = RTM_NEWNEIGH,
+				    [NEIGH_RESOLVE] = RTM_NEWNEIGH, [NEIGH_DELETE] = RTM_DELNEIGH };
 	int family = family_of(nh);
 	struct {
 		struct nlmsghdr h;
 		struct ndmsg nd;
 		char attrs[64];
 	} req = {
-		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)), .nlmsg_type = type,
-		       .nlmsg_flags = NLM_F_REQUEST | (type == RTM_GETNEIGH ? 0 : NLM_F_ACK) },
+		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ndmsg)), .nlmsg_type = type[op],
+		       .nlmsg_flags = NLM_F_REQUEST | (op == NEIGH_GET ? 0 : NLM_F_ACK) },
 		.nd = { .ndm_family = family, .ndm_ifindex = ifindex },
 	};
 	char buf[4096];
 	int n;
 
 	rta_add(&req.h, sizeof(req), NDA_DST, addr_of(nh), addr_len(family));
-	if (type == RTM_NEWNEIGH) {
-		/* no state given (NUD_NONE): an entry that exists keeps its own */
+	if (op == NEIGH_CREATE) {
+		/* NTF_USE too: a kernel without managed entries (< 5.16, which
+		 * ignores NDA_FLAGS_EXT) then only starts a resolution */
 		__u8 proto = PA_NEIGH_PROTO;
 		__u32 ext = NTF_EXT_MANAGED;
 
-		req.h.nlmsg_flags |= NLM_F_CREATE;
+		req.h.nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+		req.nd.ndm_flags = NTF_USE;
 		rta_add(&req.h, sizeof(req), NDA_PROTOCOL, &proto, sizeof(proto));
 		rta_add(&req.h, sizeof(req), NDA_FLAGS_EXT, &ext, sizeof(ext));
+	} else if (op == NEIGH_RESOLVE) {
+		req.nd.ndm_flags = NTF_USE;
 	}
 	n = rtnl_talk(&req, req.h.nlmsg_len, buf, sizeof(buf));
 	if (n < 0)
 		return n;
-	return type == RTM_GETNEIGH ? neigh_parse((struct nlmsghdr *)buf, ni) : 0;
+	return op == NEIGH_GET ? neigh_parse((struct nlmsghdr *)buf, ni) : 0;
+}
+
+/* Ours, and nobody changed it since: the only entries nvgred deletes. */
+static int neigh_is_ours(const struct neigh_info *ni)
+{
+	return ni->proto == PA_NEIGH_PROTO && (ni->ext_flags & NTF_EXT_MANAGED) &&
+	       !(ni->state & (NUD_PERMANENT | NUD_NOARP)) && !(ni->flags & NTF_EXT_LEARNED);
 }
 
 /* nv_pa_macs[pa] from the neighbour's MAC: the transmit program's MACs. */
-static int pa_mac_write(struct nvgred *d, const struct pa_nexthop *hop, const __u8 mac[6])
+static int pa_mac_write(struct pa_neigh *pn, struct nvgred *d, const struct pa_nexthop *hop,
+			const __u8 mac[6])
 {
 	struct nvgre_pa_mac m = { .ifindex = hop->ifindex };
 	char name[IF_NAMESIZE];
 
-	if (!if_indextoname(hop->ifindex, name) || link_mac_get(name, m.local))
-		return -ENODEV;
+	if (pn->mac_ifindex != hop->ifindex) {
+		if (!if_indextoname(hop->ifindex, name) || link_mac_get(name, pn->mac))
+			return -ENODEV;
+		pn->mac_ifindex = hop->ifindex;
+	}
+	memcpy(m.local, pn->mac, 6);
 	memcpy(m.remote, mac, 6);
 	return nvgre_dp_pa_mac_set(&d->dp, &hop->pa, &m);
 }
 
 int pa_neigh_open(struct pa_neigh *pn)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_NEIGH };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+				  .nl_groups = RTMGRP_NEIGH | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE };
+	int rcvbuf = 1 << 20;
 
 	memset(pn, 0, sizeof(*pn));
 	pn->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -198,7 +238,9 @@ int pa_neigh_open(struct pa_neigh *pn)
 		close(pn->fd);
 		pn->fd = -1;
 	}
-	pn->dirty = 1;
+	if (pn->fd >= 0)	/* a busy host's events; beyond it ENOBUFS brings a full pass */
+		setsockopt(pn->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	pa_neigh_changed(pn);
 	return pn->fd < 0 ? -errno : 0;
 }
 
@@ -207,61 +249,113 @@ void pa_neigh_close(struct pa_neigh *pn)
 	if (pn->fd >= 0)
 		close(pn->fd);
 	free(pn->hops);
+	free(pn->by_nh);
 	memset(pn, 0, sizeof(*pn));
 	pn->fd = -1;
 }
 
 void pa_neigh_changed(struct pa_neigh *pn)
 {
+	if (!pn->dirty)
+		clock_gettime(CLOCK_MONOTONIC, &pn->changed);
 	pn->dirty = 1;
+}
+
+static long long ms_since(const struct timespec *t, const struct timespec *now)
+{
+	return (now->tv_sec - t->tv_sec) * 1000LL + (now->tv_nsec - t->tv_nsec) / 1000000;
 }
 
 int pa_neigh_due_ms(const struct pa_neigh *pn)
 {
 	struct timespec now;
-	long long since;
+	long long due;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	since = (now.tv_sec - pn->last.tv_sec) * 1000LL + (now.tv_nsec - pn->last.tv_nsec) / 1000000;
-	since = (pn->dirty ? PA_NEIGH_DEBOUNCE_MS : PA_NEIGH_PERIOD_S * 1000LL) - since;
-	return since > 0 ? (int)since : 0;
+	if (pn->dirty) {
+		long long gap = PA_NEIGH_MIN_GAP_MS - ms_since(&pn->last, &now);
+
+		due = PA_NEIGH_DEBOUNCE_MS - ms_since(&pn->changed, &now);
+		if (gap > due)
+			due = gap;
+	} else {
+		due = PA_NEIGH_PERIOD_S * 1000LL - ms_since(&pn->last, &now);
+	}
+	return due > 0 ? (int)due : 0;
 }
 
-static const struct pa_nexthop *hop_find(const struct pa_nexthop *hops, size_t n,
-					 const union nvgre_ip *pa)
+static int pa_cmp(const void *a, const void *b)
 {
-	size_t i;
+	return memcmp(&((const struct pa_nexthop *)a)->pa, &((const struct pa_nexthop *)b)->pa,
+		      sizeof(union nvgre_ip));
+}
 
-	for (i = 0; i < n; i++)
-		if (!memcmp(&hops[i].pa, pa, sizeof(*pa)))
-			return &hops[i];
-	return NULL;
+static const struct pa_nexthop *hop_by_pa(const struct pa_neigh *pn, const union nvgre_ip *pa)
+{
+	struct pa_nexthop key = { .pa = *pa };
+
+	return pn->hops ? bsearch(&key, pn->hops, pn->n_hops, sizeof(key), pa_cmp) : NULL;
+}
+
+static int nh_cmp(int ifindex_a, const union nvgre_ip *a, int ifindex_b, const union nvgre_ip *b)
+{
+	if (ifindex_a != ifindex_b)
+		return ifindex_a < ifindex_b ? -1 : 1;
+	return memcmp(a, b, sizeof(*a));
+}
+
+static const struct pa_nexthop *sort_hops;	/* qsort has no context argument */
+
+static int by_nh_cmp(const void *a, const void *b)
+{
+	const struct pa_nexthop *x = &sort_hops[*(const size_t *)a];
+	const struct pa_nexthop *y = &sort_hops[*(const size_t *)b];
+
+	return nh_cmp(x->ifindex, &x->nh, y->ifindex, &y->nh);
+}
+
+/* The first entry of pn->by_nh for (ifindex, nh), or pn->n_hops if none. */
+static size_t first_by_nh(const struct pa_neigh *pn, int ifindex, const union nvgre_ip *nh)
+{
+	size_t lo = 0, hi = pn->n_hops;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pa_nexthop *h = &pn->hops[pn->by_nh[mid]];
+
+		if (nh_cmp(h->ifindex, &h->nh, ifindex, nh) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < pn->n_hops) {
+		const struct pa_nexthop *h = &pn->hops[pn->by_nh[lo]];
+
+		if (!nh_cmp(h->ifindex, &h->nh, ifindex, nh))
+			return lo;
+	}
+	return pn->n_hops;
 }
 
 /* A neighbour of ours that no PA needs any more: removed. */
 struct stale_ctx {
-	const struct pa_nexthop *hops;
-	size_t n;
-	int all;		/* remove every one of ours */
+	const struct pa_neigh *pn;	/* NULL: remove every one of ours */
 };
 
 static int remove_if_stale(const struct nlmsghdr *h, void *ctx)
 {
 	const struct stale_ctx *sc = ctx;
 	struct neigh_info ni;
-	size_t i;
 
-	if (neigh_parse(h, &ni) || ni.proto != PA_NEIGH_PROTO)
+	if (neigh_parse(h, &ni) || !neigh_is_ours(&ni))
 		return 0;
-	for (i = 0; !sc->all && i < sc->n; i++)
-		if (sc->hops[i].ifindex == ni.ifindex &&
-		    !memcmp(&sc->hops[i].nh, &ni.dst, sizeof(ni.dst)))
-			return 0;
-	neigh_request(RTM_DELNEIGH, ni.ifindex, &ni.dst, NULL);
+	if (sc->pn && first_by_nh(sc->pn, ni.ifindex, &ni.dst) < sc->pn->n_hops)
+		return 0;
+	neigh_request(NEIGH_DELETE, ni.ifindex, &ni.dst, NULL);
 	return 0;
 }
 
-static void remove_stale(const struct pa_nexthop *hops, size_t n, int all)
+static void remove_stale(const struct pa_neigh *pn)
 {
 	struct {
 		struct nlmsghdr h;
@@ -271,44 +365,68 @@ static void remove_stale(const struct pa_nexthop *hops, size_t n, int all)
 		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
 		.nd = { .ndm_family = AF_UNSPEC },
 	};
-	struct stale_ctx sc = { .hops = hops, .n = n, .all = all };
+	struct stale_ctx sc = { .pn = pn };
 
 	rtnl_dump(&req, req.h.nlmsg_len, remove_if_stale, &sc);
 }
 
 void pa_neigh_remove_all(void)
 {
-	remove_stale(NULL, 0, 1);
+	remove_stale(NULL);
 }
 
-/* One PA: its route, a managed neighbour for the next hop, its MACs if known. */
+/* Our PA of pa's family, if there is one (the route lookup's source). */
+static const union nvgre_ip *local_pa(const struct nvgred *d, const union nvgre_ip *pa)
+{
+	if (nvgre_ip_is_v4(pa))
+		return d->cfg.has_pa4 ? &d->cfg.pa4 : NULL;
+	return d->cfg.has_pa6 ? &d->cfg.pa6 : NULL;
+}
+
+/*
+ * One PA: its route, then the next hop's neighbour entry: created (ours,
+ * managed) if there is none, resolution started if it is someone else's
+ * dynamic entry without a MAC, left alone otherwise; its MAC, if known,
+ * into nv_pa_macs.  prev: the PA in the last pass (what was said already).
+ */
 static void sync_one(struct pa_neigh *pn, struct nvgred *d, struct pa_nexthop *hop)
 {
-	const struct pa_nexthop *prev = hop_find(pn->hops, pn->n_hops, &hop->pa);
+	const struct pa_nexthop *prev = hop_by_pa(pn, &hop->pa);
 	struct neigh_info ni;
 	char pa[INET6_ADDRSTRLEN];
 	int err;
 
 	nvgre_ip_str(&hop->pa, pa, sizeof(pa));
-	err = route_get(&hop->pa, &hop->ifindex, &hop->nh);
+	err = route_get(&hop->pa, local_pa(d, &hop->pa), d->underlay_ifindex, &hop->ifindex,
+			&hop->nh);
 	if (err) {
 		hop->ifindex = 0;
-		/* said once, not every pass; a local address is no remote PA */
+		/* said once, not every pass; one of our own addresses is no remote PA */
 		if (err != -EADDRNOTAVAIL && (!prev || prev->ifindex))
-			daemon_warn("PA %s: no route (%s); copies and non-IP frames to it are "
-				    "dropped (fib-failed) until there is one", pa, strerror(-err));
+			daemon_warn("PA %s: no route out of %s (%s); copies and non-IP frames to "
+				    "it are dropped (fib-lookup-failed) until there is one", pa,
+				    d->cfg.underlay, strerror(-err));
 		return;
 	}
-	err = neigh_request(RTM_GETNEIGH, hop->ifindex, &hop->nh, &ni);
-	/* an operator's static entry stays as it is; a managed one already is */
-	if (err || !(ni.state & (NUD_PERMANENT | NUD_NOARP) || ni.ext_flags & NTF_EXT_MANAGED)) {
-		int e = neigh_request(RTM_NEWNEIGH, hop->ifindex, &hop->nh, NULL);
-
-		if (e && !prev)
-			daemon_warn("PA %s: cannot make its neighbour managed: %s", pa, strerror(-e));
+	err = neigh_request(NEIGH_GET, hop->ifindex, &hop->nh, &ni);
+	if (err == -ENOENT) {
+		err = neigh_request(NEIGH_CREATE, hop->ifindex, &hop->nh, NULL);
+		if (err && err != -EEXIST && (!prev || prev->ifindex != hop->ifindex))
+			daemon_warn("PA %s: cannot create its neighbour entry: %s", pa,
+				    strerror(-err));
+		return;		/* its MAC comes with the event */
 	}
-	if (!err && (ni.state & PA_NUD_VALID) && ni.has_mac)
-		hop->resolved = !pa_mac_write(d, hop, ni.mac);
+	if (err) {	/* no single-entry get (< 5.0): a resolution, nothing else */
+		neigh_request(NEIGH_RESOLVE, hop->ifindex, &hop->nh, NULL);
+		return;
+	}
+	if (ni.has_mac && (ni.state & PA_NUD_VALID)) {
+		pa_mac_write(pn, d, hop, ni.mac);
+	} else if (!(ni.state & (NUD_PERMANENT | NUD_NOARP)) && !(ni.flags & NTF_EXT_LEARNED) &&
+		   !(ni.ext_flags & NTF_EXT_MANAGED)) {
+		/* a dynamic entry of the kernel's that failed or went idle */
+		neigh_request(NEIGH_RESOLVE, hop->ifindex, &hop->nh, NULL);
+	}
 }
 
 void pa_neigh_sync(struct pa_neigh *pn, struct nvgred *d)
@@ -316,55 +434,72 @@ void pa_neigh_sync(struct pa_neigh *pn, struct nvgred *d)
 	size_t n = 0, i;
 	union nvgre_ip *pas = nvgre_dp_record_pas(&d->dp, &n);
 	struct pa_nexthop *hops = pas ? calloc(n + 1, sizeof(*hops)) : NULL;
+	size_t *by_nh = hops ? calloc(n + 1, sizeof(*by_nh)) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &pn->last);
-	if (!hops) {
+	pn->mac_ifindex = 0;	/* our MACs afresh, once per pass */
+	if (!by_nh) {
 		free(pas);
+		free(hops);
 		return;		/* out of memory: the next period tries again */
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {	/* pas is sorted: so is hops */
 		hops[i].pa = pas[i];
 		sync_one(pn, d, &hops[i]);
+		by_nh[i] = i;
 	}
 	free(pas);
-	remove_stale(hops, n, 0);
+	sort_hops = hops;
+	qsort(by_nh, n, sizeof(*by_nh), by_nh_cmp);
 	free(pn->hops);
+	free(pn->by_nh);
 	pn->hops = hops;
+	pn->by_nh = by_nh;
 	pn->n_hops = n;
+	remove_stale(pn);
 	pn->dirty = 0;
+}
+
+/* One neighbour or route message. */
+static void on_event(struct pa_neigh *pn, struct nvgred *d, const struct nlmsghdr *h)
+{
+	struct neigh_info ni;
+	size_t i;
+
+	if (h->nlmsg_type == RTM_NEWROUTE || h->nlmsg_type == RTM_DELROUTE) {
+		pa_neigh_changed(pn);	/* a PA's next hop may have moved */
+		return;
+	}
+	if (neigh_parse(h, &ni))
+		return;
+	for (i = first_by_nh(pn, ni.ifindex, &ni.dst); i < pn->n_hops; i++) {
+		const struct pa_nexthop *hop = &pn->hops[pn->by_nh[i]];
+
+		if (nh_cmp(hop->ifindex, &hop->nh, ni.ifindex, &ni.dst))
+			break;
+		if (h->nlmsg_type == RTM_DELNEIGH)
+			pa_neigh_changed(pn);	/* flushed: make it again */
+		else if ((ni.state & PA_NUD_VALID) && ni.has_mac)
+			pa_mac_write(pn, d, hop, ni.mac);
+	}
 }
 
 void pa_neigh_events(struct pa_neigh *pn, struct nvgred *d)
 {
-	char buf[16384];
-	int n;
+	static char buf[32768];
+	int n, reads;
 
-	while ((n = recv(pn->fd, buf, sizeof(buf), 0)) != 0) {
+	for (reads = 0; reads < PA_NEIGH_EVENT_READS; reads++) {
 		struct nlmsghdr *h = (struct nlmsghdr *)buf;
 
-		if (n < 0) {
-			if (errno == ENOBUFS)	/* events lost: look at everything again */
-				pn->dirty = 1;
-			if (errno != EINTR && errno != ENOBUFS)
-				return;
+		n = recv(pn->fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno == ENOBUFS) {
+			pa_neigh_changed(pn);	/* events lost: look at everything again */
 			continue;
 		}
-		for (; NLMSG_OK(h, (unsigned int)n); h = NLMSG_NEXT(h, n)) {
-			struct neigh_info ni;
-			size_t i;
-
-			if (neigh_parse(h, &ni))
-				continue;
-			for (i = 0; i < pn->n_hops; i++) {
-				struct pa_nexthop *hop = &pn->hops[i];
-
-				if (hop->ifindex != ni.ifindex || memcmp(&hop->nh, &ni.dst, sizeof(ni.dst)))
-					continue;
-				if (h->nlmsg_type == RTM_DELNEIGH)
-					pn->dirty = 1;		/* flushed: make it again */
-				else if ((ni.state & PA_NUD_VALID) && ni.has_mac)
-					hop->resolved = !pa_mac_write(d, hop, ni.mac);
-			}
-		}
+		if (n <= 0)
+			return;
+		for (; NLMSG_OK(h, (unsigned int)n); h = NLMSG_NEXT(h, n))
+			on_event(pn, d, h);
 	}
 }

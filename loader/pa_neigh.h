@@ -5,16 +5,19 @@
  * what it clones (head-end replication, W-9) or for non-IP frames (ARP
  * replies): bpf_clone_redirect wants the MACs, and bpf_redirect_neigh only
  * takes IP skbs.  Without this, a PA that never sent us a frame got no
- * replicas until it did.
+ * copies until it did.
  *
- * For each PA of a lookup record nvgred asks the kernel for its route and
- * makes the next hop's neighbour entry "managed" (NTF_EXT_MANAGED: the
- * kernel resolves it and keeps it resolved; bpf_fib_lookup sees it), marked
- * with our protocol number so nvgred can remove what it made.  Resolved
- * MACs go into nv_pa_macs, which the transmit program uses where
- * bpf_fib_lookup declines (forwarding off).  Neighbour events keep
- * nv_pa_macs current; a full pass runs after configuration changes and
- * every PA_NEIGH_PERIOD_S.
+ * For each PA of a lookup record nvgred asks the kernel for its route (as
+ * the transmit program's bpf_fib_lookup does: out of the underlay, from our
+ * PA) and, where the next hop has no neighbour entry, creates one that is
+ * "managed" (NTF_EXT_MANAGED, Linux 5.16: the kernel resolves it and keeps it
+ * resolved), marked with our protocol number.  Entries of others (the
+ * kernel's own, a routing daemon's, an operator's) are never modified; a
+ * dynamic one that is not resolved only gets a resolution started.  Only
+ * our managed entries are ever deleted.  Resolved MACs go into nv_pa_macs,
+ * which the transmit program uses where bpf_fib_lookup declines
+ * (forwarding off).  Neighbour events keep nv_pa_macs current; route events
+ * and configuration changes bring a full pass, as does PA_NEIGH_PERIOD_S.
  */
 #ifndef NVGRED_PA_NEIGH_H
 #define NVGRED_PA_NEIGH_H
@@ -24,24 +27,29 @@
 
 /* NDA_PROTOCOL of our entries: `ip neigh show proto 78` lists them. */
 #define PA_NEIGH_PROTO		78
-#define PA_NEIGH_PERIOD_S	30	/* full pass: new routes, failed resolutions */
-#define PA_NEIGH_DEBOUNCE_MS	200	/* after a change: one pass for a burst */
+#define PA_NEIGH_PERIOD_S	30	/* full pass: failed resolutions, missed events */
+#define PA_NEIGH_DEBOUNCE_MS	200	/* after a change: one pass for a burst ... */
+#define PA_NEIGH_MIN_GAP_MS	1000	/* ... and no more than one a second */
+#define PA_NEIGH_EVENT_READS	64	/* event reads per wake-up: control stays served */
 
 struct nvgred;
 
 /* A PA and the neighbour that stands for it: itself, or its router. */
 struct pa_nexthop {
 	union nvgre_ip pa, nh;
-	int ifindex;
-	int resolved;		/* nv_pa_macs holds its MACs */
+	int ifindex;		/* 0: no route */
 };
 
 struct pa_neigh {
-	int fd;				/* RTMGRP_NEIGH events; -1: none */
-	struct pa_nexthop *hops;	/* from the last pass */
+	int fd;				/* neighbour and route events; -1: none */
+	struct pa_nexthop *hops;	/* from the last pass, sorted by PA */
+	size_t *by_nh;			/* indices into hops, sorted by (ifindex, nh) */
 	size_t n_hops;
-	int dirty;			/* records changed since the last pass */
-	struct timespec last;		/* of the last pass */
+	int dirty;			/* something changed since the last pass */
+	struct timespec changed;	/* when it first did */
+	struct timespec last;		/* the last pass */
+	int mac_ifindex;		/* our MAC on it, cached for a pass */
+	__u8 mac[6];
 };
 
 int pa_neigh_open(struct pa_neigh *pn);

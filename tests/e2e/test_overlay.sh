@@ -12,15 +12,16 @@ trap topo_down EXIT
 # Poll (up to 3 s) until command "$@" succeeds.
 eventually() { local i; for i in $(seq 30); do "$@" && return 0; sleep 0.1; done; return 1; }
 
-# replicas_to PA FAM: how many NVGRE frames to PA that a broadcast ARP from a1
+# replicas_to PA FAM: how many NVGRE frames to PA one broadcast ARP from a1
 # for an unknown address puts on host B's underlay (W-9 replication).
 replicas_to() {
-	local pa=$1 fam=$2 t
-	in_ns hB timeout 4 tcpdump -i uB -nn -c 1 \
+	local pa=$1 fam=$2 t i
+	: >"$WORK/pa2.err"
+	in_ns hB timeout 3 tcpdump -i uB -nn -l --immediate-mode \
 		"dst host $pa and $([ "$fam" = 4 ] && echo proto || echo ip6 proto) 47" \
-		>"$WORK/pa2.txt" 2>/dev/null &
+		>"$WORK/pa2.txt" 2>"$WORK/pa2.err" &
 	t=$!
-	sleep 1
+	for i in $(seq 50); do grep -q "listening on" "$WORK/pa2.err" && break; sleep 0.05; done
 	in_ns a1 /usr/bin/python3 "$ROOT/tests/e2e/bcast.py" eth0 "${MAC[a1]}" 192.0.2.1 192.0.2.99
 	wait $t
 	grep -c "> $pa" "$WORK/pa2.txt"

@@ -172,6 +172,40 @@ check "UDP IPv4 x1 -> b1" udp_flow x1 b1 192.0.2.2 5305
 check "UDP IPv6 b1 -> x1" udp_flow b1 x1 $X_IP6 5306
 check "TCP IPv4 a1 -> x1 (local, through the software channel)" tcp_bytes a1 x1 $X_IP4 5307
 
+# ---- per-queue counters ---------------------------------------------------
+queue_stat() {	# queue_stat VPORT FIELD: FIELD summed over the vport's queues (and their count)
+	ctl A --json stats | /usr/bin/python3 -c "import json,sys
+q = [v for v in json.load(sys.stdin)['vports'] if v['name'] == '$1'][0]['queues']
+print(sum(x.get('$2', 0) for x in q), len(q))"
+}
+read -r p0 nq <<<"$(queue_stat x2 rx_packets)"
+read -r b0 _ <<<"$(queue_stat x2 rx_bytes)"
+ping_ok b2 $X_IP4 >/dev/null
+read -r p1 _ <<<"$(queue_stat x2 rx_packets)"
+read -r b1 _ <<<"$(queue_stat x2 rx_bytes)"
+ok $(( nq == 2 && p1 - p0 == 3 && b1 - b0 == 3 * 98 ? 0 : 1 )) \
+	"stats: x2's $nq queues counted the 3 echo requests from b2 ($((p1 - p0)) frames, $((b1 - b0)) bytes of 3 x 98)"
+ok $(ctl A stats | grep -A2 "^vport x2 " | grep -c "^  queue [01]: rx .*socket: ring full" |
+	grep -qx 2 && echo 0 || echo 1) "stats text: a line per queue of x2, with its socket's drops"
+# a consumer that stops reading: the socket's ring fills, and says so
+read -r full0 _ <<<"$(queue_stat x1 rx_ring_full)"
+read -r drop0 _ <<<"$(queue_stat x1 rx_dropped)"
+read -r q0 _ <<<"$(queue_stat x1 rx_packets)"
+kill -STOP "${TAP_PID[x1]}"
+in_ns b1 /usr/bin/python3 -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(5000):
+    s.sendto(b'x' * 64, ('$X_IP4', 9))"
+sleep 0.5
+read -r full1 _ <<<"$(queue_stat x1 rx_ring_full)"
+read -r drop1 _ <<<"$(queue_stat x1 rx_dropped)"
+read -r q1 _ <<<"$(queue_stat x1 rx_packets)"
+kill -CONT "${TAP_PID[x1]}"
+ok $(( q1 - q0 >= 4000 && (full1 - full0) + (drop1 - drop0) > 0 &&
+	(full1 - full0) + (drop1 - drop0) <= q1 - q0 ? 0 : 1 )) \
+	"x1's consumer stopped: of $((q1 - q0)) frames handed to its queue, the socket counted $((full1 - full0)) ring full, $((drop1 - drop0)) dropped"
+check "x1's consumer goes on once continued" ping_ok b1 $X_IP4
+
 # ---- over an IPv6 underlay: 4-in-6 and 6-in-6, both ways ------------------
 repoint() {	# repoint HOST VM PA: VM's lookup records on HOST now lead to PA
 	local mac=${4:-${MAC[$2]}} ip4=${5:-${IP4[$2]}} ip6=${6:-${IP6[$2]}}

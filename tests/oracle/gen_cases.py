@@ -98,7 +98,8 @@ def smac_for(outer):
 
 
 def both(name, frame, verdict, inner=None, tags=(), hooks=("tc", "xdp"), expect=None):
-    """verdict: deliver (netdev vport), pass (not NVGRE), drop, xsk (VSID B).
+    """verdict: deliver (netdev vport), pass (not NVGRE), drop, xsk (VSID B),
+    tc-drop (for a netdev vport, so XDP leaves it to TC unjudged; TC drops it).
 
     xsk: the test world has no consumer for B1, so XDP finds its XSKMAP slot
     empty and leaves the frame to TC untouched, and TC has no software
@@ -120,7 +121,7 @@ def both(name, frame, verdict, inner=None, tags=(), hooks=("tc", "xdp"), expect=
             else:
                 add(name, "tc", TC_SHOT, raw, None)
         else:
-            if verdict in ("deliver", "pass", "xsk"):
+            if verdict in ("deliver", "pass", "xsk", "tc-drop"):
                 add(name, "xdp", XDP_PASS, raw, raw)
             else:
                 add(name, "xdp", XDP_DROP, raw, None)
@@ -209,7 +210,7 @@ def gen():
          "xsk", hooks=("xdp",))
     both("outer-vlan-unknown-vsid", nvgre(inner, vsid=VSID_UNKNOWN, vlans=1), "drop",
          hooks=("xdp",))
-    both("outer-vlan-spoofed", nvgre(inner, src=PA_OTHER4, vlans=1), "drop",
+    both("outer-vlan-spoofed", nvgre(inner, src=PA_OTHER4, vlans=1), "tc-drop",
          hooks=("xdp",))
 
     # W-8: GRE that is not NVGRE is passed unchanged.
@@ -242,16 +243,16 @@ def gen():
     # Unknown VSID / destination, W-10 source check, xsk vport of VSID B.
     both("unknown-vsid", nvgre(inner_frame(), vsid=VSID_UNKNOWN), "drop")
     both("unknown-dst-mac", nvgre(inner_frame(dmac=MAC_UNKNOWN)), "drop")
-    both("spoofed-outer-src4", nvgre(inner_frame(), src=PA_OTHER4), "drop")
+    both("spoofed-outer-src4", nvgre(inner_frame(), src=PA_OTHER4), "tc-drop")
     both("spoofed-outer-src6", nvgre(inner_frame(smac=MAC_REMOTE6), outer=6,
-                                     src=PA_OTHER6), "drop")
-    both("pa-of-other-mac", nvgre(inner_frame(smac=MAC_REMOTE6)), "drop")
-    both("unknown-inner-src-mac", nvgre(inner_frame(smac=MAC_UNKNOWN)), "drop")
+                                     src=PA_OTHER6), "tc-drop")
+    both("pa-of-other-mac", nvgre(inner_frame(smac=MAC_REMOTE6)), "tc-drop")
+    both("unknown-inner-src-mac", nvgre(inner_frame(smac=MAC_UNKNOWN)), "tc-drop")
     both("vsid-b-xsk", nvgre(inner_frame(dmac=MAC_B1), vsid=VSID_B), "xsk")
     # VSID C accepts any PA of the VSID; VSID D has a default vport.
     inner = inner_frame(4, "tcp", smac=MAC_REMOTE4, dmac=MAC_C1)
     both("vsid-c-any-pa", nvgre(inner, outer=6, vsid=VSID_C), "deliver", inner)
-    both("vsid-c-other-pa", nvgre(inner, vsid=VSID_C, src=PA_OTHER4), "drop")
+    both("vsid-c-other-pa", nvgre(inner, vsid=VSID_C, src=PA_OTHER4), "tc-drop")
     inner = inner_frame(6, "udp", dmac=MAC_UNKNOWN)
     both("vsid-d-default-vport", nvgre(inner, vsid=VSID_D), "deliver", inner)
 
@@ -269,14 +270,14 @@ def gen():
                     tags = ("ce",) if res == CE else ()
                     both(name, frame, "deliver", inner, tags, hooks=("tc",),
                          expect=with_ecn(inner, res))
-    # XDP leaves netdev-vport frames alone but still drops CE over Not-ECT.
+    # XDP leaves netdev-vport frames to TC, unjudged and unchanged: CE over
+    # Not-ECT too (TC drops it).
     inner = inner_frame(4, "udp", tos=ECT0)
     both("ecn-xdp-ce-over-ect0", nvgre(inner, tos=CE), "deliver", inner, hooks=("xdp",))
     inner = inner_frame(4, "udp", tos=NOT_ECT)
-    both("ecn-xdp-ce-over-not-ect", nvgre(inner, tos=CE), "drop", hooks=("xdp",))
+    both("ecn-xdp-ce-over-not-ect", nvgre(inner, tos=CE), "tc-drop")
     inner = inner_frame(6, "udp", tos=NOT_ECT, smac=MAC_REMOTE6)
-    both("ecn-xdp-ce-over-not-ect-6", nvgre(inner, outer=6, tos=CE), "drop",
-         hooks=("xdp",))
+    both("ecn-xdp-ce-over-not-ect-6", nvgre(inner, outer=6, tos=CE), "tc-drop")
 
     # CSUM-RX-2 default policy: bad checksums delivered unchanged (TC).
     inner = inner_frame(4, "tcp")

@@ -207,7 +207,7 @@ int nvgre_tc_rx(struct __sk_buff *skb)
 	verdict = tc_parse(skb, &st.pkt, cfg->max_header);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
-	verdict = rx_lookup(&st, cfg, verdict, data, end);
+	verdict = rx_lookup(&st, cfg, verdict, data, end, NULL);
 	if (verdict == RX_PASS)
 		return TC_ACT_OK;
 	if (verdict == RX_DROP)

@@ -48,13 +48,14 @@ __noinline int xdp_csum(struct xdp_md *ctx, const struct nvgre_pkt *pkt)
  */
 static __always_inline int xdp_plainly_tc(const struct nvgre_pkt *pkt,
 					  const struct nvgre_config *cfg, const void *data,
-					  const void *end)
+					  const void *end, struct nvgre_vport **vpp)
 {
 	struct nvgre_mac_key key = { .vsid = nvgre_key_vsid(pkt->key) };
 	const struct nv_ethhdr *ieth;
 	struct nvgre_vport *vp;
 	__u32 id;
 
+	*vpp = NULL;
 	if ((pkt->flags & NV_PKT_INNER_MCAST) || (cfg->flags & NVGRE_CFG_XDP_GENERIC) ||
 	    !nvgre_offload_on(cfg->offload, NVGRE_OFF_VMQ))
 		return 1;
@@ -68,8 +69,10 @@ static __always_inline int xdp_plainly_tc(const struct nvgre_pkt *pkt,
 	if (vp->kind != NVGRE_VPORT_XSK)
 		return 1;
 	id = vp->id;
-	if (bpf_map_lookup_elem(&nv_vport_devs, &id))
+	if (bpf_map_lookup_elem(&nv_vport_devs, &id)) {
+		*vpp = vp;	/* the full way need not look it up again */
 		return 0;
+	}
 	/* nobody has the queue set open: the software channel (VMQ-4) */
 	count(NVGRE_CNT_RX_XSK_NOT_OPEN);
 	return 1;
@@ -94,7 +97,7 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	struct nvgre_config *cfg = dp_config();
 	struct nvgre_xdp_meta *meta;
 	struct rx_state st = {};
-	struct nvgre_vport *vp;
+	struct nvgre_vport *vp = NULL;
 	__u32 q, id;
 	int verdict, csum;
 
@@ -104,11 +107,11 @@ int nvgre_xdp_rx(struct xdp_md *ctx)
 	verdict = xdp_parse(ctx, &st.pkt, cfg->max_header);
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (verdict == NV_PARSE_NVGRE && xdp_plainly_tc(&st.pkt, cfg, data, end)) {
+	if (verdict == NV_PARSE_NVGRE && xdp_plainly_tc(&st.pkt, cfg, data, end, &vp)) {
 		count(NVGRE_CNT_RX_XDP_PASSED);
 		return XDP_PASS;
 	}
-	verdict = rx_lookup(&st, cfg, verdict, data, end);
+	verdict = rx_lookup(&st, cfg, verdict, data, end, vp);
 	if (verdict == RX_PASS)
 		return XDP_PASS;
 	if (verdict == RX_DROP)

@@ -130,10 +130,13 @@ static __always_inline void rx_learn_pa_macs(struct rx_state *st, struct nvgre_c
 
 /*
  * Everything up to the destination, given the parser's result ret: returns
- * RX_PASS, RX_DROP, RX_UNICAST (st->vport set) or RX_MCAST.
+ * RX_PASS, RX_DROP, RX_UNICAST (st->vport set) or RX_MCAST.  known_vp: the
+ * vport of the inner destination if the caller looked it up already (XDP),
+ * else NULL.
  */
 static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *cfg, int ret,
-				     const void *data, const void *end)
+				     const void *data, const void *end,
+				     struct nvgre_vport *known_vp)
 {
 	struct nvgre_pkt *pkt = &st->pkt;
 	const struct nv_ethhdr *ieth;
@@ -185,7 +188,7 @@ static __always_inline int rx_lookup(struct rx_state *st, struct nvgre_config *c
 
 	key.vsid = vsid;
 	__builtin_memcpy(key.mac, ieth->dst, NV_ETH_ALEN);
-	st->vport = bpf_map_lookup_elem(&nv_vports, &key);
+	st->vport = known_vp ? known_vp : bpf_map_lookup_elem(&nv_vports, &key);
 	if (!st->vport && (st->vsid->flags & NVGRE_VSID_F_DEFAULT_VPORT)) {
 		__builtin_memcpy(key.mac, st->vsid->default_mac, NV_ETH_ALEN);
 		st->vport = bpf_map_lookup_elem(&nv_vports, &key);

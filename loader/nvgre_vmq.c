@@ -122,12 +122,28 @@ static int recv_failed(const char *vport, int err)
 	return NVGRE_EXIT_FAILED;
 }
 
-/* Wait up to secs (< 0: forever) for frames and take a batch; < 0: said why, stop. */
+/*
+ * Wait up to secs (< 0: forever) for frames and take a batch; < 0: said why,
+ * stop.  As nvgre_vmq_recv does, look again for a while before sleeping in
+ * ppoll (which, unlike the library's wait, lets SIGINT and SIGTERM in).
+ */
+#define SPIN_S	(NVGRE_VMQ_SPIN_US * 1e-6)
+
 static int recv_batch(struct nvgre_vmq *q, const char *vport, double secs,
 		      struct nvgre_vmq_frame *frames, int max)
 {
-	int n = wait_readable(nvgre_vmq_fd(q), secs);
+	double spin_end = now_mono() + (secs >= 0 && secs < SPIN_S ? secs : SPIN_S);
+	int n;
 
+	do {
+		n = nvgre_vmq_recv(q, frames, max, 0);
+		if (n) {
+			if (n < 0)
+				recv_failed(vport, n);
+			return n < 0 ? -1 : n;
+		}
+	} while (!stop_sig && now_mono() < spin_end);
+	n = wait_readable(nvgre_vmq_fd(q), secs);
 	if (n < 0) {
 		fprintf(stderr, "nvgre-vmq: %s: poll: %s\n", vport, strerror(-n));
 		return -1;

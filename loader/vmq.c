@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -559,25 +560,46 @@ static int take_xsk(struct nvgre_vmq *q, struct nvgre_vmq_frame *fr, int max)
 	return n;
 }
 
+/* What waits in the sockets' rings, then in the software channel. */
+static int take_all(struct nvgre_vmq *q, struct nvgre_vmq_frame *frames, int max)
+{
+	int n = take_xsk(q, frames, max);
+
+	if (n < max) {
+		if (!q->sw_head)
+			ring_buffer__consume(q->sw);
+		n += take_sw(q, frames + n, max - n);
+	}
+	return n;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int nvgre_vmq_recv(struct nvgre_vmq *q, struct nvgre_vmq_frame *frames, int max, int timeout_ms)
 {
 	struct epoll_event ev[8];
-	int n = 0, i, waited = 0;
+	int n = take_all(q, frames, max), i;
 
-	for (;;) {
-		n = take_xsk(q, frames, max);
-		if (n < max) {
-			if (!q->sw_head)
-				ring_buffer__consume(q->sw);
-			n += take_sw(q, frames + n, max - n);
+	if (!n && timeout_ms) {
+		/* frames come in NAPI batches: look again for a while before
+		 * sleeping, as each wake-up costs the sending CPU more than a batch */
+		__u64 end = mono_ns() + NVGRE_VMQ_SPIN_US * 1000ull;
+
+		while (!n && mono_ns() < end)
+			n = take_all(q, frames, max);
+		if (!n) {
+			if (lease_check(q))
+				return -ENOTCONN;
+			if (epoll_wait(q->epfd, ev, 8, timeout_ms) < 0 && errno != EINTR)
+				return -errno;
+			n = take_all(q, frames, max);
 		}
-		if (n || waited || !timeout_ms)
-			break;
-		if (lease_check(q))
-			return -ENOTCONN;
-		if (epoll_wait(q->epfd, ev, 8, timeout_ms) < 0 && errno != EINTR)
-			return -errno;
-		waited = 1;
 	}
 	for (i = 0; i < n; i++) {
 		q->stats.rx_frames++;

@@ -125,10 +125,15 @@ int nvgre_vmq_fd(const struct nvgre_vmq *q);
 
 /*
  * Up to max frames, waiting up to timeout_ms (0: not at all, -1: forever)
- * when none wait.  Returns the count (0 on timeout), or -ENOTCONN once
- * nvgred has ended the lease (the vport was deleted, or nvgred stopped).
- * Every frame returned must be given back with nvgre_vmq_release.
+ * when none wait: first by looking again for NVGRE_VMQ_SPIN_US (frames come
+ * in batches, and waking a sleeping receiver for each costs the kernel more
+ * than the batch), then asleep.  Returns the count (0 on timeout), or
+ * -ENOTCONN once nvgred has ended the lease (the vport was deleted, or
+ * nvgred stopped).  Every frame returned must be given back with
+ * nvgre_vmq_release.  A consumer that polls nvgre_vmq_fd itself does well
+ * to do the same.
  */
+#define NVGRE_VMQ_SPIN_US	50
 int nvgre_vmq_recv(struct nvgre_vmq *q, struct nvgre_vmq_frame *frames, int max, int timeout_ms);
 void nvgre_vmq_release(struct nvgre_vmq *q, const struct nvgre_vmq_frame *frames, int n);
 

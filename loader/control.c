@@ -313,7 +313,7 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 		}
 		if (cmd_mutates(n, argv))
 			pa_neigh_changed(&c->d->pa_neigh);	/* records may name new PAs */
-		if (cmd_mutates(n, argv) && state_save(c->d)) {
+		if (cmd_mutates(n, argv) && state_record(c->d, n, argv, records != NULL)) {
 			/* applied, but a restart would lose it: say so */
 			json_object_put(res);
 			reply_error(cl, NVGRE_EXIT_FAILED, "applied, but the state file could not be "

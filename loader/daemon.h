@@ -50,6 +50,11 @@ struct nvgred {
 	int xdp_generic;		/* our XDP program runs in generic mode (xdp.c) */
 	int monitors;			/* monitor clients: drop events on while > 0 */
 	struct pa_neigh pa_neigh;	/* the remote PAs' underlay neighbours */
+	struct {			/* the state file's journal (state.h) */
+		int fd;			/* appending; -1: none (the next change saves all) */
+		unsigned long long gen;	/* of the state file it continues */
+		int entries;
+	} journal;
 	/* events for monitor clients (control.c) */
 	void (*notify)(struct nvgred *d, json_object *event);
 };

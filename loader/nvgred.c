@@ -689,6 +689,7 @@ int main(int argc, char **argv)
 	d.pin_dir = NVGRE_DEFAULT_PIN_DIR;
 	d.state_path = NULL;
 	d.unrestored = json_object_new_array();
+	d.journal.fd = -1;
 	while ((o = getopt_long(argc, argv, "c:s:V:p:S:fC:Th", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': d.config_path = optarg; break;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* State file (state.h): JSON, written to a temporary file then renamed. */
+#define _GNU_SOURCE	/* asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
@@ -114,15 +116,82 @@ static void save_vports(struct nvgred *d, json_object *cmds)
 	}
 }
 
+/* The rename of a file in path's directory must survive a crash too. */
+static void sync_dir_of(const char *path)
+{
+	char dir[4096], *slash;
+	int dfd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+}
+
+/* path gets exactly len bytes of s: a temporary file, synced, renamed over it. */
+static int write_atomically(const char *path, const char *s, size_t len)
+{
+	char tmp[4200];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, len) != (ssize_t)len || fsync(fd))
+		err = -errno ?: -EIO;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	else
+		sync_dir_of(path);
+	return err;
+}
+
+static void journal_path(const struct nvgred *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.journal", d->state_path);
+}
+
+/* An empty journal of d->journal.gen, open for appending. */
+static int journal_reset(struct nvgred *d)
+{
+	char path[4200], head[64];
+	int n, err;
+
+	if (d->journal.fd >= 0)
+		close(d->journal.fd);
+	d->journal.fd = -1;
+	d->journal.entries = 0;
+	journal_path(d, path, sizeof(path));
+	n = snprintf(head, sizeof(head), "{\"journal\": 1, \"gen\": %llu}\n", d->journal.gen);
+	err = write_atomically(path, head, n);
+	if (!err) {
+		d->journal.fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (d->journal.fd < 0)
+			err = -errno;
+	}
+	if (err)	/* each change then writes the state file whole */
+		daemon_warn("state: cannot start the journal %s: %s", path, strerror(-err));
+	return err;
+}
+
 int state_save(struct nvgred *d)
 {
 	json_object *root = json_object_new_object(), *cmds = json_object_new_array();
-	char tmp[4096];
-	const char *s;
-	int fd, err = 0;
-	size_t len;
+	unsigned long long gen = d->journal.gen + 1;
+	char *s;
+	int err;
 
 	json_object_object_add(root, "version", json_object_new_int(NVGRE_STATE_VERSION));
+	json_object_object_add(root, "journal_gen", json_object_new_int64((int64_t)gen));
 	json_object_object_add(root, "offload", json_object_new_int(d->offload));
 	json_object_object_add(root, "offload_config", json_object_new_int(d->offload_config));
 	json_object_object_add(root, "underlay_mtu_orig", json_object_new_int(d->underlay_mtu_orig));
@@ -132,39 +201,63 @@ int state_save(struct nvgred *d)
 	for (size_t i = 0; d->unrestored && i < json_object_array_length(d->unrestored); i++)
 		json_object_array_add(cmds, json_object_get(json_object_array_get_idx(d->unrestored, i)));
 	json_object_object_add(root, "commands", cmds);
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY);
-	len = strlen(s);
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		err = -errno;
-	else if (write(fd, s, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd))
-		err = -errno ?: -EIO;
-	if (fd >= 0)
-		close(fd);
-	if (!err && rename(tmp, d->state_path))
-		err = -errno;
-	if (!err) {	/* the rename itself must survive a crash */
-		char dir[4096], *slash;
-		int dfd;
-
-		snprintf(dir, sizeof(dir), "%s", d->state_path);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = 0;
-		dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	if (err) {
-		unlink(tmp);
-		daemon_warn("state: cannot write %s: %s", d->state_path, strerror(-err));
-	}
+	if (asprintf(&s, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0)
+		s = NULL;
+	err = s ? write_atomically(d->state_path, s, strlen(s)) : -ENOMEM;
+	free(s);
 	json_object_put(root);
-	return err;
+	if (err) {
+		daemon_warn("state: cannot write %s: %s", d->state_path, strerror(-err));
+		return err;
+	}
+	/* the old journal is in the state file now; its generation says so
+	 * even if what follows fails */
+	d->journal.gen = gen;
+	journal_reset(d);
+	return 0;
+}
+
+/* Is the journal we append to still the file at its path (not moved or deleted)? */
+static int journal_in_place(const struct nvgred *d)
+{
+	struct stat a, b;
+	char path[4200];
+
+	journal_path(d, path, sizeof(path));
+	return !fstat(d->journal.fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+int state_record(struct nvgred *d, int argc, const char *const *argv, int bulk)
+{
+	static int max = -1;
+	json_object *a;
+	char *line;
+	int err = 0;
+
+	if (max < 0) {	/* tests set a small one */
+		const char *e = getenv("NVGRED_JOURNAL_MAX");
+
+		max = e && atoi(e) > 0 ? atoi(e) : STATE_JOURNAL_MAX;
+	}
+	if (bulk || d->journal.fd < 0 || d->journal.entries >= max || !journal_in_place(d))
+		return state_save(d);
+	a = argv_of(argc, argv);
+	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) < 0)
+		line = NULL;
+	json_object_put(a);
+	if (!line ||
+	    write(d->journal.fd, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    fdatasync(d->journal.fd))
+		err = -errno ?: -EIO;
+	free(line);
+	if (err) {	/* a torn line is dropped with the journal the whole write ends */
+		daemon_warn("state: cannot append to the journal: %s; writing the state file",
+			    strerror(-err));
+		return state_save(d);
+	}
+	d->journal.entries++;
+	return 0;
 }
 
 /*
@@ -175,6 +268,11 @@ static int state_set_aside(struct nvgred *d, const char *why)
 {
 	char aside[4200];
 
+	char jpath[4200], jaside[4300];
+
+	journal_path(d, jpath, sizeof(jpath));
+	snprintf(jaside, sizeof(jaside), "%s.bad-%ld", jpath, (long)time(NULL));
+	rename(jpath, jaside);	/* it continues that file: no use without it */
 	snprintf(aside, sizeof(aside), "%s.bad-%ld", d->state_path, (long)time(NULL));
 	if (rename(d->state_path, aside))
 		daemon_err("state: %s %s, and cannot be moved aside: %s", d->state_path, why,
@@ -253,6 +351,63 @@ int state_forget_vport(struct nvgred *d, const char *name)
 	return 0;
 }
 
+/*
+ * The changes since the state file was written: the journal's lines, if it
+ * is of the state file's generation.  A line that does not parse can only
+ * be a last one whose write was cut short (its command was never
+ * acknowledged): skipped.  A vport add that fails is kept for a retry, as
+ * in the state file; other failures are said and dropped.  Returns how
+ * many failed.
+ */
+static int journal_replay(struct nvgred *d)
+{
+	char path[4200], *line = NULL, err[256];
+	size_t cap = 0;
+	unsigned long long gen;
+	int lineno = 1, failed = 0;
+	FILE *f;
+
+	journal_path(d, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (getline(&line, &cap, f) < 0 || sscanf(line, "{\"journal\": 1, \"gen\": %llu}", &gen) != 1) {
+		daemon_warn("state: %s: not a journal: ignored", path);
+		goto out;
+	}
+	if (gen != d->journal.gen) {	/* written whole after it: nothing new in it */
+		daemon_log("state: %s is of generation %llu, %s of %llu: in the state file already",
+			   path, gen, d->state_path, d->journal.gen);
+		goto out;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		json_object *a = json_tokener_parse(line);
+		int rc;
+
+		lineno++;
+		rc = a ? state_apply(d, a, err, sizeof(err)) : -1;
+		if (rc < 0) {
+			daemon_warn("state: %s line %d: unreadable (a write cut short): skipped",
+				    path, lineno);
+		} else if (rc) {
+			const char *k0 = json_object_get_string(json_object_array_get_idx(a, 0));
+			const char *k1 = json_object_get_string(json_object_array_get_idx(a, 1));
+			int keep = k0 && k1 && !strcmp(k0, "vport") && !strcmp(k1, "add");
+
+			daemon_warn("state: %s line %d: %s%s", path, lineno, err,
+				    keep ? " (kept in the state file, retried on SIGHUP)" : "");
+			if (keep)
+				json_object_array_add(d->unrestored, json_object_get(a));
+			failed++;
+		}
+		json_object_put(a);
+	}
+out:
+	free(line);
+	fclose(f);
+	return failed;
+}
+
 int state_restore(struct nvgred *d)
 {
 	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
@@ -277,6 +432,8 @@ int state_restore(struct nvgred *d)
 		d->offload_config = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && json_object_get_int(v) > 0)
 		d->underlay_mtu_orig = json_object_get_int(v);
+	if (json_object_object_get_ex(root, "journal_gen", &v))
+		d->journal.gen = (unsigned long long)json_object_get_int64(v);
 	if (!json_object_object_get_ex(root, "commands", &cmds))
 		cmds = NULL;
 	n = cmds ? json_object_array_length(cmds) : 0;
@@ -298,6 +455,7 @@ int state_restore(struct nvgred *d)
 			    d->state_path, i + 1, err);
 		json_object_array_add(d->unrestored, json_object_get(a));
 	}
+	failed += journal_replay(d);
 	d->restoring = 0;
 	json_object_put(root);
 	return failed ? -EINVAL : 0;

@@ -914,29 +914,7 @@ ok $([ "$(in_ns hA ip -o link show | grep -c ' nvx')" = 0 ] && echo 0 || echo 1)
 	"... and the xsk vport's veth pair" "$(in_ns hA ip -o link show | grep ' nvx')"
 start_daemon A >/dev/null
 snap A >"$T/state.restored"
-$PY - "$T/state.before" "$T/state.restored" >"$T/j.diag" <<'PY'
-import json, sys
-def docs(p):
-    dec, text, i, out = json.JSONDecoder(), open(p).read(), 0, []
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        o, i = dec.raw_decode(text, i)
-        out.append(o)
-    return out
-def canon(v):
-    if isinstance(v, dict):
-        return {k: canon(x) for k, x in sorted(v.items()) if k != "id"}
-    if isinstance(v, list):
-        return sorted((canon(x) for x in v), key=lambda x: json.dumps(x, sort_keys=True))
-    return v
-a, b = docs(sys.argv[1]), docs(sys.argv[2])
-bad = [n for n, x, y in zip(("vsids", "routes", "vports", "offload"), a, b) if canon(x) != canon(y)]
-for n in bad:
-    print(f"# {n} differ")
-sys.exit(1 if bad or len(a) != 4 or len(b) != 4 else 0)
-PY
+$PY "$ROOT/tests/ctl/snap_same.py" "$T/state.before" "$T/state.restored" >"$T/j.diag"
 ok $? "after teardown, a new nvgred restores objects and offload states from the state file" "$(cat "$T/j.diag")"
 ok $(has_filter A tv1 && has_filter A uA && echo 0 || echo 1) "restored: filters back on the underlay and vport v1"
 ctl A offload set lso on >/dev/null
@@ -1043,15 +1021,82 @@ bpftool map update pinned "$WORK/bpf/A/nv_config" key 0 0 0 0 value $(cfg_hex 2)
 start_daemon A
 accept "layout restored: nvgred adopts the maps again" A status
 
-# a state file that cannot be written: the command applies, and says it is not persisted
+# a change goes to the journal (one line), not a rewrite of the state file
+ino=$(stat -c %i "$WORK/A.state"); lines=$(wc -l <"$WORK/A.state.journal")
+accept "vsid add 7776" A vsid add 7776
+ok $([ "$(stat -c %i "$WORK/A.state")" = "$ino" ] &&
+	[ "$(wc -l <"$WORK/A.state.journal")" = $((lines + 1)) ] &&
+	[ "$(tail -n 1 "$WORK/A.state.journal")" = '["vsid","add","7776"]' ] && echo 0 || echo 1) \
+	"vsid add: one line appended to the journal, the state file not rewritten" \
+	"$(tail -n 2 "$WORK/A.state.journal")"
+accept "vsid del 7776" A vsid del 7776
+# a daemon killed with SIGKILL, its pins gone: the state file and the
+# journal's changes since bring everything back
+teardown_A() {
+	in_ns hA "$NVGRED" --teardown --config "$WORK/A.conf" --pin-dir "$WORK/bpf/A" \
+		--state "$WORK/A.state" >/dev/null 2>&1
+}
+kill9_A() { kill -9 "$PID_A" && wait "$PID_A" 2>/dev/null; PID_A=; }
+accept "route add (journaled)" A route add 5000 02:00:00:00:50:61 192.0.2.61 198.18.0.2
+accept "vsid add 7780 any-pa (journaled)" A vsid add 7780 any-pa
+accept "offload set rss off (journaled)" A offload set rss off
+snap A >"$T/j.before"
+kill9_A
+teardown_A
+start_daemon A >/dev/null
+snap A >"$T/j.after"
+$PY "$ROOT/tests/ctl/snap_same.py" "$T/j.before" "$T/j.after" >"$T/j.diag"
+ok $? "SIGKILL, pins removed: the journaled route, VSID and offload change come back" \
+	"$(cat "$T/j.diag")"
+ok $(grep -c . "$WORK/A.state.journal" | grep -qx 1 && grep -q '"7780"' "$WORK/A.state" &&
+	echo 0 || echo 1) "... and the start wrote them into the state file, the journal begun anew"
+accept "vsid del 7780" A vsid del 7780
+accept "offload set rss on" A offload set rss on
+# a last line cut short (the write of a change that was never acknowledged)
+accept "vsid add 7781 (journaled)" A vsid add 7781
+kill9_A
+printf '["vsid","add","77' >>"$WORK/A.state.journal"
+teardown_A
+: >"$WORK/A.log"
+start_daemon A >/dev/null
+ok $(ctl A --json vsid list | grep -q '"vsid":7781' &&
+	grep -q "line [0-9]*: unreadable (a write cut short): skipped" "$WORK/A.log" && echo 0 || echo 1) \
+	"a torn last journal line: skipped and said, the lines before it applied" "$(tail -n 3 "$WORK/A.log")"
+accept "vsid del 7781" A vsid del 7781
+# a journal of an older generation is in the state file already: not replayed
+stop_daemon A
+gen=$($PY -c "import json; print(json.load(open('$WORK/A.state'))['journal_gen'])")
+printf '{"journal": 1, "gen": %d}\n["vsid","add","7782"]\n' $((gen - 1)) >"$WORK/A.state.journal"
+teardown_A
+start_daemon A >/dev/null
+ok $(! ctl A --json vsid list | grep -q '"vsid":7782' && echo 0 || echo 1) \
+	"a journal of generation $((gen - 1)) after a state file of $gen: not replayed"
+# a full journal: the next change writes the state file whole and begins a new one
+stop_daemon A
+NVGRED_JOURNAL_MAX=2 start_daemon A >/dev/null
+ino=$(stat -c %i "$WORK/A.state")
+for v in 7783 7784; do ctl A vsid add $v >/dev/null; done
+mid=$(grep -c . "$WORK/A.state.journal")
+ctl A vsid add 7785 >/dev/null
+ok $([ "$mid" = 3 ] && [ "$(grep -c . "$WORK/A.state.journal")" = 1 ] &&
+	[ "$(stat -c %i "$WORK/A.state")" != "$ino" ] && grep -q '"7785"' "$WORK/A.state" &&
+	echo 0 || echo 1) "journal of at most 2 entries: the third change rewrote the state file, journal anew" \
+	"journal lines $mid then $(grep -c . "$WORK/A.state.journal")"
+for v in 7783 7784 7785; do ctl A vsid del $v >/dev/null; done
+stop_daemon A
+start_daemon A >/dev/null
+
+# a state file and journal that cannot be written: the command applies, and
+# says it is not persisted (a journal moved away is not appended to)
 mv "$WORK/A.state" "$T/state.keep"
-mkdir -p "$WORK/A.state/blocker"	# rename() onto a non-empty directory fails
+mv "$WORK/A.state.journal" "$T/journal.keep"
+mkdir -p "$WORK/A.state/blocker" "$WORK/A.state.journal/blocker"	# rename() onto them fails
 run A vsid add 7777
 ok $([ "$RC" = 1 ] && grep -q "applied, but the state file could not be written" "$T/err" &&
-	echo 0 || echo 1) "vsid add with an unwritable state file -> 1, not persisted" \
+	echo 0 || echo 1) "vsid add with an unwritable state file and journal -> 1, not persisted" \
 	"status $RC; $(cat "$T/err")"
 jq_ok "... and VSID 7777 was applied" "7777 in [v['vsid'] for v in j['vsids']]" A vsid list
-rm -rf "$WORK/A.state"
+rm -rf "$WORK/A.state" "$WORK/A.state.journal"
 mv "$T/state.keep" "$WORK/A.state"
 accept "vsid del 7777 once the state file is writable again" A vsid del 7777
 
@@ -1109,8 +1154,10 @@ stop_daemon A
 in_ns hA ip link del tvg0
 start_daemon A >/dev/null
 accept "vport del of a vport not restored" A vport del g1
+stop_daemon A	# the state file is written whole on exit
 ok $(grep -q '"g1"' "$WORK/A.state" && echo 1 || echo 0) "... gone from the state file" \
 	"$(grep -n g1 "$WORK/A.state")"
+start_daemon A >/dev/null
 accept "vsid del 7778" A vsid del 7778
 
 # vport ids (counters, xsk slots) survive a restart over pinned maps, also after a delete

@@ -104,22 +104,6 @@ static const char *on_off(int on)
 
 /* ---- status, caps, offload ---------------------------------------------- */
 
-static int count_keys(int fd, size_t key_size)
-{
-	char key[64], next[64];
-	void *prev = NULL;
-	int n = 0;
-
-	if (key_size > sizeof(key))
-		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
 static int n_vports(struct nvgred *d)
 {
 	int i, n = 0;
@@ -133,10 +117,13 @@ static int cmd_status(struct cmd_ctx *c)
 {
 	struct nvgred *d = c->d;
 	char pa4[INET6_ADDRSTRLEN] = "-", pa6[INET6_ADDRSTRLEN] = "-";
-	int nv = count_keys(d->dp.vsids_fd, sizeof(__u32));
-	int nr = count_keys(d->dp.routes_fd, sizeof(struct nvgre_mac_key));
+	long nv = nvgre_dp_map_count(d->dp.vsids_fd), nr = nvgre_dp_map_count(d->dp.routes_fd);
 	const char *xdp_mode = "off";
 	unsigned int xdp_id;
+
+	if (nv < 0 || nr < 0)
+		return failed(c, "status: counting the VSIDs and lookup records: %s",
+			      strerror((int)-(nv < 0 ? nv : nr)));
 
 	if (d->cfg.has_pa4)
 		nvgre_ip_str(&d->cfg.pa4, pa4, sizeof(pa4));
@@ -149,13 +136,13 @@ static int cmd_status(struct cmd_ctx *c)
 	json_object_object_add(c->result, "pa6", json_object_new_string(pa6));
 	json_object_object_add(c->result, "pin_dir", json_object_new_string(d->pin_dir));
 	json_object_object_add(c->result, "tenant_mtu", json_object_new_int(daemon_tenant_mtu(d)));
-	json_object_object_add(c->result, "vsids", json_object_new_int(nv));
-	json_object_object_add(c->result, "routes", json_object_new_int(nr));
+	json_object_object_add(c->result, "vsids", json_object_new_int64(nv));
+	json_object_object_add(c->result, "routes", json_object_new_int64(nr));
 	json_object_object_add(c->result, "vports", json_object_new_int(n_vports(d)));
 	xdp_id = xdp_underlay_query(d, &xdp_mode);
 	json_object_object_add(c->result, "xdp", json_object_new_string(xdp_id ? xdp_mode : "off"));
 	fprintf(c->text, "underlay   %s (PA %s, %s)\ntenant MTU %d\npins       %s\n"
-		"objects    %d VSIDs, %d lookup records, %d vports\nXDP        %s\n",
+		"objects    %ld VSIDs, %ld lookup records, %d vports\nXDP        %s\n",
 		d->cfg.underlay, pa4, pa6, daemon_tenant_mtu(d), d->pin_dir, nv, nr, n_vports(d),
 		xdp_id ? xdp_mode : "off (no xsk vport needs it)");
 	return 0;
@@ -414,32 +401,42 @@ static int route_add_args(struct cmd_ctx *c, int n, const char *const *a)
 	return 0;
 }
 
-/* Visit every lookup record: (vsid, mac, pa) and its customer IPs. */
-static void routes_walk(struct nvgred *d, __u32 only_vsid,
+/* Visit every lookup record: (vsid, mac, pa) and its customer IPs.  0 or -errno. */
+static int routes_walk(struct nvgred *d, __u32 only_vsid,
 			void (*fn)(struct cmd_ctx *, __u32, const __u8 *, const union nvgre_ip *,
 				   const union nvgre_ip *, int),
 			struct cmd_ctx *c)
 {
-	struct nvgre_mac_key k, next, *prev = NULL;
-	struct nvgre_route r;
+	struct nvgre_mac_key *keys;
+	struct nvgre_route *routes;
 	union nvgre_ip ips[16];
-	size_t nips = 0, cnt, j;
-	struct nvgre_ip_entry *all = nvgre_dp_ips_sorted(&d->dp, &nips);
+	size_t nips = 0, n = 0, cnt, i, j;
+	struct nvgre_ip_entry *all;
+	int err = nvgre_dp_routes_dump(&d->dp, &keys, &routes, &n);
 
-	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+	if (err)
+		return err;
+	all = nvgre_dp_ips_sorted(&d->dp, &nips);
+	if (!all) {
+		free(keys);
+		free(routes);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct nvgre_mac_key *k = &keys[i];
 		const struct nvgre_ip_entry *e;
 
-		k = next;
-		prev = &k;
-		if ((only_vsid && k.vsid != only_vsid) ||
-		    bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
+		if (only_vsid && k->vsid != only_vsid)
 			continue;
-		e = all ? nvgre_ips_of(all, nips, k.vsid, k.mac, &cnt) : NULL;
+		e = nvgre_ips_of(all, nips, k->vsid, k->mac, &cnt);
 		for (j = 0; e && j < cnt && j < NV_ARRAY_SIZE(ips); j++)
 			ips[j] = e[j].ip;
-		fn(c, k.vsid, k.mac, &r.pa, ips, e ? (int)j : 0);
+		fn(c, k->vsid, k->mac, &routes[i].pa, ips, e ? (int)j : 0);
 	}
 	free(all);
+	free(keys);
+	free(routes);
+	return 0;
 }
 
 static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa,
@@ -753,7 +750,9 @@ static int cmd_route(struct cmd_ctx *c)
 		if (c->argc == 3 && parse_vsid(c, c->argv[2], &vsid))
 			return NVGRE_EXIT_USAGE;
 		json_object_object_add(c->result, "routes", json_object_new_array());
-		routes_walk(c->d, vsid, route_print, c);
+		err = routes_walk(c->d, vsid, route_print, c);
+		if (err)
+			return failed(c, "route %s: reading the lookup records: %s", op, strerror(-err));
 		return 0;
 	}
 	return usage(c, "route %s: unknown (add del list import export)", op);

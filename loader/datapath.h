@@ -144,6 +144,12 @@ int nvgre_dp_route_undo(struct nvgre_dp *dp, const struct nvgre_route_rec *r, in
 int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n);
 int nvgre_route_rec_cmp(const void *a, const void *b);	/* by VSID, MAC, IP */
 
+/* How many entries hash map fd holds (batched reads), or -errno. */
+long nvgre_dp_map_count(int fd);
+/* Every lookup record (a batched walk of the current table).  Free both. */
+int nvgre_dp_routes_dump(struct nvgre_dp *dp, struct nvgre_mac_key **keys,
+			 struct nvgre_route **routes, size_t *n);
+
 /* A customer IP and the MAC it belongs to (nv_ips). */
 struct nvgre_ip_entry {
 	__u32 vsid;

@@ -51,25 +51,29 @@ static void save_vsids(struct nvgred *d, json_object *cmds)
 }
 
 /* Lookup records with their customer IPs (IPs of vports are the vports'). */
-static void save_routes(struct nvgred *d, json_object *cmds)
+/* 0, or -errno when the records cannot be read: then nothing may be written. */
+static int save_routes(struct nvgred *d, json_object *cmds)
 {
-	struct nvgre_mac_key k, next, *prev = NULL;
-	struct nvgre_route r;
-	size_t nips = 0, cnt, j;
+	struct nvgre_mac_key *keys;
+	struct nvgre_route *routes;
+	size_t nips = 0, n = 0, cnt, i, j;
 	struct nvgre_ip_entry *ips = nvgre_dp_ips_sorted(&d->dp, &nips);
 
-	while (!bpf_map_get_next_key(d->dp.routes_fd, prev, &next)) {
+	int err = ips ? nvgre_dp_routes_dump(&d->dp, &keys, &routes, &n) : -ENOMEM;
+
+	if (err) {
+		free(ips);
+		return err;
+	}
+	for (i = 0; i < n; i++) {
+		const struct nvgre_mac_key *k = &keys[i];
 		const struct nvgre_ip_entry *e;
 		char vs[16], mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
 
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(d->dp.routes_fd, &k, &r))
-			continue;
-		snprintf(vs, sizeof(vs), "%u", k.vsid);
-		nvgre_mac_str(k.mac, mac);
-		nvgre_ip_str(&r.pa, pa, sizeof(pa));
-		e = ips ? nvgre_ips_of(ips, nips, k.vsid, k.mac, &cnt) : NULL;
+		snprintf(vs, sizeof(vs), "%u", k->vsid);
+		nvgre_mac_str(k->mac, mac);
+		nvgre_ip_str(&routes[i].pa, pa, sizeof(pa));
+		e = nvgre_ips_of(ips, nips, k->vsid, k->mac, &cnt);
 		for (j = 0; e && j < cnt; j++) {
 			nvgre_ip_str(&e[j].ip, ip, sizeof(ip));
 			json_object_array_add(cmds, argv_of(6, (const char *[]){ "route", "add", vs, mac, ip, pa }));
@@ -77,7 +81,10 @@ static void save_routes(struct nvgred *d, json_object *cmds)
 		if (!e)
 			json_object_array_add(cmds, argv_of(5, (const char *[]){ "route", "add", vs, mac, pa }));
 	}
+	free(keys);
+	free(routes);
 	free(ips);
+	return 0;
 }
 
 static void save_vports(struct nvgred *d, json_object *cmds)
@@ -196,14 +203,16 @@ int state_save(struct nvgred *d)
 	json_object_object_add(root, "offload_config", json_object_new_int(d->offload_config));
 	json_object_object_add(root, "underlay_mtu_orig", json_object_new_int(d->underlay_mtu_orig));
 	save_vsids(d, cmds);
-	save_routes(d, cmds);
+	err = save_routes(d, cmds);
 	save_vports(d, cmds);
 	for (size_t i = 0; d->unrestored && i < json_object_array_length(d->unrestored); i++)
 		json_object_array_add(cmds, json_object_get(json_object_array_get_idx(d->unrestored, i)));
 	json_object_object_add(root, "commands", cmds);
-	if (asprintf(&s, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0)
+	/* without its lookup records the file must not replace the old one */
+	if (err || asprintf(&s, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0)
 		s = NULL;
-	err = s ? write_atomically(d->state_path, s, strlen(s)) : -ENOMEM;
+	if (!err)
+		err = s ? write_atomically(d->state_path, s, strlen(s)) : -ENOMEM;
 	free(s);
 	json_object_put(root);
 	if (err) {

@@ -361,12 +361,30 @@ int state_forget_vport(struct nvgred *d, const char *name)
 }
 
 /*
+ * A command that failed at start: a vport add (its device may come back) is
+ * kept for SIGHUP's retry and in the state file; anything else is said and
+ * dropped.  After a crash the state file can be older than the pinned maps
+ * (the journal has what came since): an old route add that fails there must
+ * not come back on a retry.
+ */
+static void restore_failed(struct nvgred *d, json_object *a, const char *where, const char *err)
+{
+	const char *k0 = json_object_get_string(json_object_array_get_idx(a, 0));
+	const char *k1 = json_object_get_string(json_object_array_get_idx(a, 1));
+	int keep = k0 && k1 && !strcmp(k0, "vport") && !strcmp(k1, "add");
+
+	daemon_warn("state: %s: %s%s", where, err,
+		    keep ? " (kept in the state file, retried on SIGHUP)" : "");
+	if (keep)
+		json_object_array_add(d->unrestored, json_object_get(a));
+}
+
+/*
  * The changes since the state file was written: the journal's lines, if it
  * is of the state file's generation.  A line that does not parse can only
  * be a last one whose write was cut short (its command was never
- * acknowledged): skipped.  A vport add that fails is kept for a retry, as
- * in the state file; other failures are said and dropped.  Returns how
- * many failed.
+ * acknowledged): skipped.  Failures: restore_failed.  Returns how many
+ * failed.
  */
 static int journal_replay(struct nvgred *d)
 {
@@ -399,14 +417,10 @@ static int journal_replay(struct nvgred *d)
 			daemon_warn("state: %s line %d: unreadable (a write cut short): skipped",
 				    path, lineno);
 		} else if (rc) {
-			const char *k0 = json_object_get_string(json_object_array_get_idx(a, 0));
-			const char *k1 = json_object_get_string(json_object_array_get_idx(a, 1));
-			int keep = k0 && k1 && !strcmp(k0, "vport") && !strcmp(k1, "add");
+			char where[4300];
 
-			daemon_warn("state: %s line %d: %s%s", path, lineno, err,
-				    keep ? " (kept in the state file, retried on SIGHUP)" : "");
-			if (keep)
-				json_object_array_add(d->unrestored, json_object_get(a));
+			snprintf(where, sizeof(where), "%s line %d", path, lineno);
+			restore_failed(d, a, where, err);
 			failed++;
 		}
 		json_object_put(a);
@@ -449,20 +463,17 @@ int state_restore(struct nvgred *d)
 	d->restoring = 1;
 	for (i = 0; i < n; i++) {
 		json_object *a = json_object_array_get_idx(cmds, i);
-		char err[256];
+		char err[256], where[4300];
 		int rc = state_apply(d, a, err, sizeof(err));
 
 		if (!rc)
 			continue;
 		failed++;
-		if (rc < 0) {
-			daemon_warn("state: %s entry %zu: not a list of strings: skipped",
-				    d->state_path, i + 1);
-			continue;
-		}
-		daemon_warn("state: %s entry %zu: %s (kept in the state file, retried on SIGHUP)",
-			    d->state_path, i + 1, err);
-		json_object_array_add(d->unrestored, json_object_get(a));
+		snprintf(where, sizeof(where), "%s entry %zu", d->state_path, i + 1);
+		if (rc < 0)
+			daemon_warn("state: %s: not a list of strings: skipped", where);
+		else
+			restore_failed(d, a, where, err);
 	}
 	failed += journal_replay(d);
 	d->restoring = 0;

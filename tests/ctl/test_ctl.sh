@@ -1071,6 +1071,22 @@ teardown_A
 start_daemon A >/dev/null
 ok $(! ctl A --json vsid list | grep -q '"vsid":7782' && echo 0 || echo 1) \
 	"a journal of generation $((gen - 1)) after a state file of $gen: not replayed"
+# after a crash the state file can be older than the pinned maps: its old
+# record fails on them, and must not come back on a later SIGHUP's retry
+accept "route add 5000 02:00:00:00:50:62 at 198.18.0.2" A route add 5000 02:00:00:00:50:62 198.18.0.2
+stop_daemon A && start_daemon A >/dev/null	# into the state file
+accept "route del (journaled)" A route del 5000 02:00:00:00:50:62
+accept "route add again at 198.18.0.9 (journaled)" A route add 5000 02:00:00:00:50:62 198.18.0.9
+kill9_A
+start_daemon A >/dev/null	# adopts the pins: the state file's record fails on them
+jq_ok "after SIGKILL over pinned maps: the record is at its last PA" \
+	"[r['pa'] for r in j['routes'] if r['mac'] == '02:00:00:00:50:62'] == ['198.18.0.9']" A route list 5000
+accept "route del 02:00:00:00:50:62" A route del 5000 02:00:00:00:50:62
+kill -HUP "$PID_A"
+sleep 1
+jq_ok "... deleted, then SIGHUP: the state file's old record does not come back" \
+	"'02:00:00:00:50:62' not in [r['mac'] for r in j['routes']]" A route list 5000
+
 # a full journal: the next change writes the state file whole and begins a new one
 stop_daemon A
 NVGRED_JOURNAL_MAX=2 start_daemon A >/dev/null

@@ -277,6 +277,12 @@ static __always_inline int rx_csum_offload(struct rx_state *st, int verdict, int
 		__u32 bad = (csum >> 8) & 0xff;
 
 		st->csum = csum & 0xff;
+		/* "ok" says every IPv4 header is: not with an inner one left
+		 * unchecked beyond MaxHeaderSize (PARSE-3).  Here, not in
+		 * rx_csum_compute, whose verification it would multiply. */
+		if (NVGRE_CSUM_IP(st->csum) == NVGRE_CSUM_OK && st->pkt.inner_proto == NV_ETH_P_IP &&
+		    (st->pkt.flags & NV_PKT_HDR_LIMIT))
+			st->csum = NVGRE_CSUM_MAKE(NVGRE_CSUM_NOT_CHECKED, NVGRE_CSUM_L4(st->csum));
 		if (l4_mode == RX_L4_PARTIAL)
 			count(NVGRE_CNT_RX_CSUM_PARTIAL);
 		if (st->vstats) {

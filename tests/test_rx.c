@@ -51,6 +51,7 @@ struct rx_case {
 	int csum_ok, csum_bad;		/* expected VSID stats deltas (TC), or: */
 #define CSUM_IF_ANY_V4	(-1)		/* 1 if the outer or inner IP is IPv4 */
 #define CSUM_IF_OUTER_V4 (-2)		/* 1 if the outer IP is IPv4 */
+#define CSUM_IF_ONLY_OUTER_V4 (-3)	/* 1 if the outer IP is the only IPv4 header */
 	__u32 offload;			/* 0: defaults */
 	__u32 cfg_flags;
 	__u16 max_header;		/* 0: default */
@@ -297,7 +298,9 @@ static void run_hook(const struct rx_case *c, const char *combo, int hook,
 		}
 	}
 	want_ok = c->csum_ok == CSUM_IF_ANY_V4 ? s->outer_ipver == 4 || s->inner_ipver == 4 :
-		  c->csum_ok == CSUM_IF_OUTER_V4 ? s->outer_ipver == 4 : c->csum_ok;
+		  c->csum_ok == CSUM_IF_OUTER_V4 ? s->outer_ipver == 4 :
+		  c->csum_ok == CSUM_IF_ONLY_OUTER_V4 ? s->outer_ipver == 4 && s->inner_ipver != 4 :
+		  c->csum_ok;
 	if (ok && hook == HOOK_TC &&
 	    (b.vs.rx_csum_ok - a.vs.rx_csum_ok != (__u64)want_ok ||
 	     b.vs.rx_csum_bad - a.vs.rx_csum_bad != (__u64)c->csum_bad)) {
@@ -452,9 +455,10 @@ static const struct rx_case combo_cases[] = {
 	DELIVER("nvgre master off: decap goes on, nothing judged", e_bad_l4, .csum_ok = 0,
 		.offload = OFF_ALL & ~NVGRE_OFF_NVGRE, .cfg_flags = NVGRE_CFG_DROP_BAD_CSUM),
 	DELIVER("rss off", e_none, .offload = OFF_ALL & ~NVGRE_OFF_RSS),
+	/* an inner IPv4 header beyond the limit is unchecked: no "IP ok" then */
 	DELIVER("MaxHeaderSize 64: delivered, offloads beyond not checked", e_none,
 		.max_header = 64, .counter = NVGRE_CNT_RX_PARSE_LIMIT,
-		.csum_ok = CSUM_IF_OUTER_V4, .hooks = HOOK_TC),
+		.csum_ok = CSUM_IF_ONLY_OUTER_V4, .hooks = HOOK_TC),
 	PASS("outer fragment goes to the host", e_outer_frag, NVGRE_CNT_RX_OUTER_FRAGMENT),
 	PASS("GRE checksum bit: not NVGRE", e_gre_c, NVGRE_CNT_RX_NOT_NVGRE),
 	PASS("GRE routing bit: not NVGRE", e_gre_r, NVGRE_CNT_RX_NOT_NVGRE),

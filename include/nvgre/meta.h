@@ -18,7 +18,7 @@
 #define NVGRE_CSUM_NOT_CHECKED	0
 #define NVGRE_CSUM_OK		1
 #define NVGRE_CSUM_BAD		2
-#define NVGRE_CSUM_IP(x)	((x) & 3)		/* every IPv4 header checksum */
+#define NVGRE_CSUM_IP(x)	((x) & 3)		/* every IPv4 header checksum (OK: all checked) */
 #define NVGRE_CSUM_L4(x)	(((x) >> 2) & 3)	/* inner TCP/UDP/ICMP/ICMPv6 */
 #define NVGRE_CSUM_MAKE(ip, l4)	((__u8)((ip) | (l4) << 2))
 

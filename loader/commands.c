@@ -895,6 +895,11 @@ static int vport_add(struct cmd_ctx *c)
 			return 0;
 		return failed(c, "vport %s: already exists", v.name);
 	}
+	/* one not restored at start (its device was missing) holds the name too:
+	 * two entries of one name would come back in the wrong order */
+	if (!d->restoring && state_unrestored_vport(d, v.name))
+		return failed(c, "vport %s: already exists, not restored at start (its device was "
+			      "missing); vport del %s first", v.name, v.name);
 	if (d->restoring) {
 		/*
 		 * A restart over pinned maps: the data path already has this

@@ -546,6 +546,26 @@ static int run(struct nvgred *d)
 	return 0;
 }
 
+/* Our filter off the devices of the "... dev IFNAME" commands in cmds. */
+static void detach_devs_of(json_object *cmds)
+{
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(cmds); i++) {
+		json_object *a = json_object_array_get_idx(cmds, i);
+		size_t m = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+
+		for (j = 0; j + 1 < m; j++) {
+			const char *k = json_object_get_string(json_object_array_get_idx(a, j));
+			const char *dev = json_object_get_string(json_object_array_get_idx(a, j + 1));
+			int ifindex = k && dev && !strcmp(k, "dev") ? (int)if_nametoindex(dev) : 0;
+
+			if (ifindex)
+				tc_detach_ingress(ifindex);
+		}
+	}
+}
+
 /* Detach everything we attached and remove our pins (state file kept). */
 static int teardown(struct nvgred *d)
 {
@@ -554,7 +574,7 @@ static int teardown(struct nvgred *d)
 			       "nv_counters", "nv_vsid_stats", "nv_vport_stats", "nv_events",
 			       "nv_pa_macs", "nv_sw_channels", "nv_xsk_devs",
 			       "nv_xsk_queue_stats" };
-	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
+	json_object *root = json_object_from_file(d->state_path), *cmds, *v, *journal;
 	char path[4096];
 	size_t i;
 	int ifindex;
@@ -565,28 +585,15 @@ static int teardown(struct nvgred *d)
 		d->underlay_ifindex = ifindex;
 		xdp_underlay_detach(d);
 	}
-	/* vports: from the state file ("vport add NAME ... dev IFNAME") */
-	if (root && json_object_object_get_ex(root, "commands", &cmds)) {
-		for (i = 0; i < json_object_array_length(cmds); i++) {
-			json_object *a = json_object_array_get_idx(cmds, i);
-			size_t j, m = json_object_is_type(a, json_type_array) ?
-				      json_object_array_length(a) : 0;
-
-			for (j = 0; j + 1 < m; j++) {
-				const char *k = json_object_get_string(json_object_array_get_idx(a, j));
-				const char *dev = json_object_get_string(json_object_array_get_idx(a, j + 1));
-
-				if (k && dev && !strcmp(k, "dev")) {
-					ifindex = if_nametoindex(dev);
-					if (ifindex)
-						tc_detach_ingress(ifindex);
-				}
-			}
-		}
-		if (json_object_object_get_ex(root, "underlay_mtu_orig", &v) && *d->cfg.underlay &&
-		    d->cfg.encap_overhead && json_object_get_int(v) > 0)
-			link_mtu_set(d->cfg.underlay, json_object_get_int(v));
-	}
+	/* vports: from the state file and its journal ("vport add NAME ... dev IFNAME") */
+	if (root && json_object_object_get_ex(root, "commands", &cmds))
+		detach_devs_of(cmds);
+	journal = state_journal_commands(d);
+	detach_devs_of(journal);
+	json_object_put(journal);
+	if (root && json_object_object_get_ex(root, "underlay_mtu_orig", &v) && *d->cfg.underlay &&
+	    d->cfg.encap_overhead && json_object_get_int(v) > 0)
+		link_mtu_set(d->cfg.underlay, json_object_get_int(v));
 	json_object_put(root);
 	for (i = 1; i < NVGRE_MAX_VPORTS; i++)	/* xsk vports' veth pairs */
 		vmq_dev_delete(i);

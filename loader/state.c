@@ -124,41 +124,53 @@ static void save_vports(struct nvgred *d, json_object *cmds)
 }
 
 /* The rename of a file in path's directory must survive a crash too. */
-static void sync_dir_of(const char *path)
+static int sync_dir_of(const char *path)
 {
 	char dir[4096], *slash;
-	int dfd;
+	int dfd, err = 0;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*(slash == dir ? slash + 1 : slash) = 0;
 	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
+	if (dfd < 0 || fsync(dfd))
+		err = -errno;
+	if (dfd >= 0)
 		close(dfd);
-	}
+	return err;
+}
+
+/* Write len bytes of s to fd: 0, or -errno (-ENOSPC for a short write). */
+static int write_all(int fd, const char *s, size_t len)
+{
+	ssize_t n = write(fd, s, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -ENOSPC;
 }
 
 /* path gets exactly len bytes of s: a temporary file, synced, renamed over it. */
 static int write_atomically(const char *path, const char *s, size_t len)
 {
 	char tmp[4200];
-	int fd, err = 0;
+	int fd, err;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, s, len) != (ssize_t)len || fsync(fd))
-		err = -errno ?: -EIO;
+	err = write_all(fd, s, len);
+	if (!err && fsync(fd))
+		err = -errno;
 	close(fd);
 	if (!err && rename(tmp, path))
 		err = -errno;
 	if (err)
 		unlink(tmp);
 	else
-		sync_dir_of(path);
+		err = sync_dir_of(path);
 	return err;
 }
 
@@ -255,14 +267,17 @@ int state_record(struct nvgred *d, int argc, const char *const *argv, int bulk)
 	if (asprintf(&line, "%s\n", json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN)) < 0)
 		line = NULL;
 	json_object_put(a);
-	if (!line ||
-	    write(d->journal.fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    fdatasync(d->journal.fd))
-		err = -errno ?: -EIO;
+	err = line ? write_all(d->journal.fd, line, strlen(line)) : -ENOMEM;
+	if (!err && fdatasync(d->journal.fd))
+		err = -errno;
 	free(line);
-	if (err) {	/* a torn line is dropped with the journal the whole write ends */
+	if (err) {
+		/* never append after a torn line: until a whole write succeeds
+		 * (and begins a new journal), every change writes the state file */
 		daemon_warn("state: cannot append to the journal: %s; writing the state file",
 			    strerror(-err));
+		close(d->journal.fd);
+		d->journal.fd = -1;
 		return state_save(d);
 	}
 	d->journal.entries++;
@@ -342,7 +357,8 @@ int state_retry(struct nvgred *d)
 	return applied;
 }
 
-int state_forget_vport(struct nvgred *d, const char *name)
+/* The index of vport add NAME in d->unrestored, or -1. */
+static int unrestored_vport(const struct nvgred *d, const char *name)
 {
 	size_t i, n = json_object_array_length(d->unrestored);
 
@@ -352,12 +368,25 @@ int state_forget_vport(struct nvgred *d, const char *name)
 		const char *k1 = json_object_get_string(json_object_array_get_idx(a, 1));
 		const char *k2 = json_object_get_string(json_object_array_get_idx(a, 2));
 
-		if (k0 && k1 && k2 && !strcmp(k0, "vport") && !strcmp(k1, "add") && !strcmp(k2, name)) {
-			json_object_array_del_idx(d->unrestored, i, 1);
-			return 1;
-		}
+		if (k0 && k1 && k2 && !strcmp(k0, "vport") && !strcmp(k1, "add") && !strcmp(k2, name))
+			return (int)i;
 	}
-	return 0;
+	return -1;
+}
+
+int state_unrestored_vport(const struct nvgred *d, const char *name)
+{
+	return unrestored_vport(d, name) >= 0;
+}
+
+int state_forget_vport(struct nvgred *d, const char *name)
+{
+	int i = unrestored_vport(d, name);
+
+	if (i < 0)
+		return 0;
+	json_object_array_del_idx(d->unrestored, i, 1);
+	return 1;
 }
 
 /*
@@ -379,6 +408,52 @@ static void restore_failed(struct nvgred *d, json_object *a, const char *where, 
 		json_object_array_add(d->unrestored, json_object_get(a));
 }
 
+/* One whole journal line, parsed: ends with its newline, one JSON value, nothing after. */
+static json_object *journal_line(const char *line, ssize_t len)
+{
+	struct json_tokener *tok;
+	json_object *a;
+
+	if (len < 2 || line[len - 1] != '\n')
+		return NULL;	/* cut short */
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	a = json_tokener_parse_ex(tok, line, (int)len - 1);
+	if (a && (json_tokener_get_error(tok) != json_tokener_success ||
+		  json_tokener_get_parse_end(tok) != (size_t)len - 1)) {
+		json_object_put(a);
+		a = NULL;
+	}
+	json_tokener_free(tok);
+	return a;
+}
+
+json_object *state_journal_commands(const struct nvgred *d)
+{
+	json_object *all = json_object_new_array();
+	char path[4200], *line = NULL;
+	ssize_t len;
+	size_t cap = 0;
+	FILE *f;
+
+	journal_path(d, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return all;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		json_object *a = journal_line(line, len);
+
+		if (a && json_object_is_type(a, json_type_array))
+			json_object_array_add(all, a);
+		else
+			json_object_put(a);	/* the header, or a line cut short */
+	}
+	free(line);
+	fclose(f);
+	return all;
+}
+
 /*
  * The changes since the state file was written: the journal's lines, if it
  * is of the state file's generation.  A line that does not parse can only
@@ -389,6 +464,7 @@ static void restore_failed(struct nvgred *d, json_object *a, const char *where, 
 static int journal_replay(struct nvgred *d)
 {
 	char path[4200], *line = NULL, err[256];
+	ssize_t len;
 	size_t cap = 0;
 	unsigned long long gen;
 	int lineno = 1, failed = 0;
@@ -407,8 +483,8 @@ static int journal_replay(struct nvgred *d)
 			   path, gen, d->state_path, d->journal.gen);
 		goto out;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		json_object *a = json_tokener_parse(line);
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		json_object *a = journal_line(line, len);
 		int rc;
 
 		lineno++;

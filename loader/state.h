@@ -27,11 +27,15 @@ int state_save(struct nvgred *d);
  * unusable).  0, or -errno when it could not be made durable.
  */
 int state_record(struct nvgred *d, int argc, const char *const *argv, int bulk);
+/* Every command in the journal, whatever its generation (--teardown's devices). */
+json_object *state_journal_commands(const struct nvgred *d);
 /* Apply the state file (if any) through cmd_run; errors are logged, not fatal.
  * What fails to apply is kept in d->unrestored, and so in the state file. */
 int state_restore(struct nvgred *d);
 /* Apply d->unrestored again (SIGHUP); returns how many now applied. */
 int state_retry(struct nvgred *d);
+/* Is NAME a vport not restored at start (kept for a retry)? */
+int state_unrestored_vport(const struct nvgred *d, const char *name);
 /* vport del NAME of a vport never restored: forget its entry; 1 if found. */
 int state_forget_vport(struct nvgred *d, const char *name);
 

@@ -1032,45 +1032,60 @@ ok $([ "$(stat -c %i "$WORK/A.state")" = "$ino" ] &&
 accept "vsid del 7776" A vsid del 7776
 # a daemon killed with SIGKILL, its pins gone: the state file and the
 # journal's changes since bring everything back
-teardown_A() {
+teardown_A() {	# the replay tests below mean something only if the pins are gone
 	in_ns hA "$NVGRED" --teardown --config "$WORK/A.conf" --pin-dir "$WORK/bpf/A" \
-		--state "$WORK/A.state" >/dev/null 2>&1
+		--state "$WORK/A.state" >/dev/null 2>&1 && [ ! -e "$WORK/bpf/A" ]
 }
 kill9_A() { kill -9 "$PID_A" && wait "$PID_A" 2>/dev/null; PID_A=; }
 accept "route add (journaled)" A route add 5000 02:00:00:00:50:61 192.0.2.61 198.18.0.2
 accept "vsid add 7780 any-pa (journaled)" A vsid add 7780 any-pa
 accept "offload set rss off (journaled)" A offload set rss off
+accept "vport add v3 dev tv3 (journaled)" A vport add v3 vsid 5000 mac 02:00:00:00:50:33 dev tv3
 snap A >"$T/j.before"
 kill9_A
 teardown_A
+ok $? "SIGKILL, then teardown: pins gone"
+ok $(has_filter A tv3 && echo 1 || echo 0) \
+	"... and the filter of v3, a vport only the journal knows, detached"
 start_daemon A >/dev/null
 snap A >"$T/j.after"
 $PY "$ROOT/tests/ctl/snap_same.py" "$T/j.before" "$T/j.after" >"$T/j.diag"
-ok $? "SIGKILL, pins removed: the journaled route, VSID and offload change come back" \
+ok $? "SIGKILL, pins removed: the journaled route, VSID, offload change and vport come back" \
 	"$(cat "$T/j.diag")"
 ok $(grep -c . "$WORK/A.state.journal" | grep -qx 1 && grep -q '"7780"' "$WORK/A.state" &&
 	echo 0 || echo 1) "... and the start wrote them into the state file, the journal begun anew"
 accept "vsid del 7780" A vsid del 7780
 accept "offload set rss on" A offload set rss on
-# a last line cut short (the write of a change that was never acknowledged)
-accept "vsid add 7781 (journaled)" A vsid add 7781
-kill9_A
-printf '["vsid","add","77' >>"$WORK/A.state.journal"
-teardown_A
-: >"$WORK/A.log"
-start_daemon A >/dev/null
-ok $(ctl A --json vsid list | grep -q '"vsid":7781' &&
-	grep -q "line [0-9]*: unreadable (a write cut short): skipped" "$WORK/A.log" && echo 0 || echo 1) \
-	"a torn last journal line: skipped and said, the lines before it applied" "$(tail -n 3 "$WORK/A.log")"
-accept "vsid del 7781" A vsid del 7781
+accept "vport del v3" A vport del v3
+# a last line cut short (the write of a change that was never acknowledged):
+# part of one, or all of it but its newline
+for torn in '["vsid","add","77' '["vsid","add","7789"]'; do
+	accept "vsid add 7781 (journaled)" A vsid add 7781
+	kill9_A
+	printf '%s' "$torn" >>"$WORK/A.state.journal"
+	teardown_A
+	: >"$WORK/A.log"
+	start_daemon A >/dev/null
+	ok $(ctl A --json vsid list | grep -q '"vsid":7781' &&
+		! ctl A --json vsid list | grep -q '"vsid":7789' &&
+		grep -q "line [0-9]*: unreadable (a write cut short): skipped" "$WORK/A.log" &&
+		echo 0 || echo 1) \
+		"a torn last journal line ($torn): skipped and said, the lines before it applied" \
+		"$(tail -n 3 "$WORK/A.log")"
+	accept "vsid del 7781" A vsid del 7781
+done
 # a journal of an older generation is in the state file already: not replayed
 stop_daemon A
 gen=$($PY -c "import json; print(json.load(open('$WORK/A.state'))['journal_gen'])")
 printf '{"journal": 1, "gen": %d}\n["vsid","add","7782"]\n' $((gen - 1)) >"$WORK/A.state.journal"
 teardown_A
+: >"$WORK/A.log"
 start_daemon A >/dev/null
-ok $(! ctl A --json vsid list | grep -q '"vsid":7782' && echo 0 || echo 1) \
-	"a journal of generation $((gen - 1)) after a state file of $gen: not replayed"
+ok $(ctl A status >/dev/null && ! ctl A --json vsid list | grep -q '"vsid":7782' &&
+	grep -q "is of generation $((gen - 1)), .* of $gen: in the state file already" "$WORK/A.log" &&
+	echo 0 || echo 1) \
+	"a journal of generation $((gen - 1)) after a state file of $gen: not replayed, and said" \
+	"$(grep generation "$WORK/A.log")"
 # after a crash the state file can be older than the pinned maps: its old
 # record fails on them, and must not come back on a later SIGHUP's retry
 accept "route add 5000 02:00:00:00:50:62 at 198.18.0.2" A route add 5000 02:00:00:00:50:62 198.18.0.2
@@ -1169,6 +1184,9 @@ ok $([ "$(pinned_vport ifindex 02:00:00:00:50:77)" = "$ifx" ] && echo 0 || echo 
 stop_daemon A
 in_ns hA ip link del tvg0
 start_daemon A >/dev/null
+refuse 1 "^nvgrectl: vport g1: already exists, not restored at start" \
+	"vport add of a name not restored at start: refused, vport del first" \
+	A vport add g1 vsid 5000 mac 02:00:00:00:50:78 dev tv3
 accept "vport del of a vport not restored" A vport del g1
 stop_daemon A	# the state file is written whole on exit
 ok $(grep -q '"g1"' "$WORK/A.state" && echo 1 || echo 0) "... gone from the state file" \

@@ -600,7 +600,7 @@ static int cmd_tap(struct nvgre_vmq *q, const char *vport, const char *ifname, i
 	struct tap_counters c = { 0 };
 	struct vmq_tap_dev tap;
 	struct pollfd pfd[2];
-	int ret = NVGRE_EXIT_FAILED, n, i;
+	int ret = NVGRE_EXIT_FAILED, n, i, busy = 0;
 	char err[256], mac[18];
 	__u8 *buf;
 
@@ -628,22 +628,30 @@ static int cmd_tap(struct nvgre_vmq *q, const char *vport, const char *ifname, i
 	pfd[0] = (struct pollfd){ .fd = tap.fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = nvgre_vmq_fd(q), .events = POLLIN };
 	while (!stop_sig) {
-		n = ppoll(pfd, 2, NULL, &wait_mask);
+		/* queue -> tap first; after a batch, look at the queue a while
+		 * before sleeping, as recv_batch does */
+		double spin_end = busy ? now_mono() + SPIN_S : 0;
+		struct timespec zero = { 0 };
+		int got;
+
+		do {
+			got = nvgre_vmq_recv(q, frames, BATCH, 0);
+		} while (!got && now_mono() < spin_end);
+		if (got < 0) {
+			ret = recv_failed(vport, got);
+			goto out;
+		}
+		for (i = 0; i < got; i++)
+			to_tap(tap.fd, tap.ifname, &frames[i], &c);
+		nvgre_vmq_release(q, frames, got);
+		busy = got > 0;
+		/* then the tap: with frames just taken, only a look, no sleep */
+		n = ppoll(pfd, 2, busy ? &zero : NULL, &wait_mask);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			fprintf(stderr, "nvgre-vmq: poll: %s\n", strerror(errno));
 			goto out;
-		}
-		if (pfd[1].revents) {
-			n = nvgre_vmq_recv(q, frames, BATCH, 0);
-			if (n < 0) {
-				ret = recv_failed(vport, n);
-				goto out;
-			}
-			for (i = 0; i < n; i++)
-				to_tap(tap.fd, tap.ifname, &frames[i], &c);
-			nvgre_vmq_release(q, frames, n);
 		}
 		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			fprintf(stderr, "nvgre-vmq: tap %s: the device went away\n", tap.ifname);

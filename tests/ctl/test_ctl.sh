@@ -1117,6 +1117,47 @@ for v in 7783 7784 7785; do ctl A vsid del $v >/dev/null; done
 stop_daemon A
 start_daemon A >/dev/null
 
+# a full file system: an append cut short, then the whole write failing too.
+# Nothing may be appended after the torn bytes: once there is room again,
+# the next change writes the state file whole, and a crash loses no change
+# that was acknowledged.
+stop_daemon A
+mkdir -p "$T/small"
+mount -t tmpfs -o size=1m tmpfs "$T/small"
+cp "$WORK/A.state" "$T/small/A.state"
+STATE_PATH=$T/small/A.state start_daemon A >/dev/null
+dd if=/dev/zero of="$T/small/fill" bs=4k 2>/dev/null	# until it is full
+acked=() refused=0
+for i in $(seq 1 120); do	# the journal's last page fills, then writes fail
+	mac=$(printf '02:00:00:00:5f:%02x' "$i")
+	if ctl A route add 5000 "$mac" 198.18.0.2 >/dev/null 2>&1; then
+		acked+=("$mac")
+	else
+		refused=$((refused + 1))
+	fi
+done
+rm -f "$T/small/fill"
+accept "with room again: a change is persisted" A route add 5000 02:00:00:00:5f:ff 198.18.0.2
+acked+=(02:00:00:00:5f:ff)
+kill9_A
+teardown_A
+STATE_PATH=$T/small/A.state start_daemon A >/dev/null
+missing=0
+for mac in "${acked[@]}"; do
+	ctl A --json route list 5000 | grep -q "\"$mac\"" || missing=$((missing + 1))
+done
+ok $(( refused > 0 && missing == 0 ? 0 : 1 )) \
+	"file system full: $refused changes said not persisted; after SIGKILL and teardown all ${#acked[@]} acknowledged ones are back ($missing missing)" \
+	"$(grep -E "journal|state" "$WORK/A.log" | tail -n 4)"
+for i in $(seq 1 120) 255; do
+	ctl A route del 5000 "$(printf '02:00:00:00:5f:%02x' "$i")" >/dev/null 2>&1
+done
+stop_daemon A
+cp "$T/small/A.state" "$WORK/A.state"
+rm -f "$WORK/A.state.journal"
+umount "$T/small"
+start_daemon A >/dev/null
+
 # a state file and journal that cannot be written: the command applies, and
 # says it is not persisted (a journal moved away is not appended to)
 mv "$WORK/A.state" "$T/state.keep"

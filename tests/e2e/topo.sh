@@ -34,12 +34,14 @@ in_ns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 ctl() { local h=$1; shift; "$NVGRECTL" --socket "$WORK/$h.sock" "$@"; }
 
 # Start nvgred for host $1 with its config; wait until it answers.
+# STATE_PATH overrides its state file (default $WORK/HOST.state).
 start_daemon() {
 	local h=$1 i
 	# ip netns exec execs nvgred: $! is the daemon itself (a shell function
 	# in the background would leave us the PID of a subshell)
 	ip netns exec "$(ns "h$h")" "$NVGRED" --config "$WORK/$h.conf" --socket "$WORK/$h.sock" \
-		--pin-dir "$WORK/bpf/$h" --state "$WORK/$h.state" >>"$WORK/$h.log" 2>&1 &
+		--pin-dir "$WORK/bpf/$h" --state "${STATE_PATH:-$WORK/$h.state}" \
+		>>"$WORK/$h.log" 2>&1 &
 	DAEMON_PIDS+=($!)
 	eval "PID_$h=$!"
 	for i in $(seq 50); do

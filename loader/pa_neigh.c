@@ -304,12 +304,9 @@ static int nh_cmp(int ifindex_a, const union nvgre_ip *a, int ifindex_b, const u
 	return memcmp(a, b, sizeof(*a));
 }
 
-static const struct pa_nexthop *sort_hops;	/* qsort has no context argument */
-
 static int by_nh_cmp(const void *a, const void *b)
 {
-	const struct pa_nexthop *x = &sort_hops[*(const size_t *)a];
-	const struct pa_nexthop *y = &sort_hops[*(const size_t *)b];
+	const struct pa_nexthop *x = a, *y = b;
 
 	return nh_cmp(x->ifindex, &x->nh, y->ifindex, &y->nh);
 }
@@ -321,19 +318,15 @@ static size_t first_by_nh(const struct pa_neigh *pn, int ifindex, const union nv
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct pa_nexthop *h = &pn->hops[pn->by_nh[mid]];
+		const struct pa_nexthop *h = &pn->by_nh[mid];
 
 		if (nh_cmp(h->ifindex, &h->nh, ifindex, nh) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < pn->n_hops) {
-		const struct pa_nexthop *h = &pn->hops[pn->by_nh[lo]];
-
-		if (!nh_cmp(h->ifindex, &h->nh, ifindex, nh))
-			return lo;
-	}
+	if (lo < pn->n_hops && !nh_cmp(pn->by_nh[lo].ifindex, &pn->by_nh[lo].nh, ifindex, nh))
+		return lo;
 	return pn->n_hops;
 }
 
@@ -434,7 +427,7 @@ void pa_neigh_sync(struct pa_neigh *pn, struct nvgred *d)
 	size_t n = 0, i;
 	union nvgre_ip *pas = nvgre_dp_record_pas(&d->dp, &n);
 	struct pa_nexthop *hops = pas ? calloc(n + 1, sizeof(*hops)) : NULL;
-	size_t *by_nh = hops ? calloc(n + 1, sizeof(*by_nh)) : NULL;
+	struct pa_nexthop *by_nh = hops ? calloc(n + 1, sizeof(*by_nh)) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &pn->last);
 	pn->mac_ifindex = 0;	/* our MACs afresh, once per pass */
@@ -446,10 +439,9 @@ void pa_neigh_sync(struct pa_neigh *pn, struct nvgred *d)
 	for (i = 0; i < n; i++) {	/* pas is sorted: so is hops */
 		hops[i].pa = pas[i];
 		sync_one(pn, d, &hops[i]);
-		by_nh[i] = i;
 	}
 	free(pas);
-	sort_hops = hops;
+	memcpy(by_nh, hops, n * sizeof(*hops));
 	qsort(by_nh, n, sizeof(*by_nh), by_nh_cmp);
 	free(pn->hops);
 	free(pn->by_nh);
@@ -473,7 +465,7 @@ static void on_event(struct pa_neigh *pn, struct nvgred *d, const struct nlmsghd
 	if (neigh_parse(h, &ni))
 		return;
 	for (i = first_by_nh(pn, ni.ifindex, &ni.dst); i < pn->n_hops; i++) {
-		const struct pa_nexthop *hop = &pn->hops[pn->by_nh[i]];
+		const struct pa_nexthop *hop = &pn->by_nh[i];
 
 		if (nh_cmp(hop->ifindex, &hop->nh, ni.ifindex, &ni.dst))
 			break;

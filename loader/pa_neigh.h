@@ -43,7 +43,7 @@ struct pa_nexthop {
 struct pa_neigh {
 	int fd;				/* neighbour and route events; -1: none */
 	struct pa_nexthop *hops;	/* from the last pass, sorted by PA */
-	size_t *by_nh;			/* indices into hops, sorted by (ifindex, nh) */
+	struct pa_nexthop *by_nh;	/* the same, sorted by (ifindex, nh) */
 	size_t n_hops;
 	int dirty;			/* something changed since the last pass */
 	struct timespec changed;	/* when it first did */

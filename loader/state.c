@@ -260,6 +260,8 @@ int state_record(struct nvgred *d, int argc, const char *const *argv, int bulk)
 		const char *e = getenv("NVGRED_JOURNAL_MAX");
 
 		max = e && atoi(e) > 0 ? atoi(e) : STATE_JOURNAL_MAX;
+		if (e && atoi(e) <= 0)
+			daemon_warn("NVGRED_JOURNAL_MAX=%s: not a positive number; %d used", e, max);
 	}
 	if (bulk || d->journal.fd < 0 || d->journal.entries >= max || !journal_in_place(d))
 		return state_save(d);

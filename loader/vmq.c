@@ -183,13 +183,20 @@ static void *map_ring(int fd, off_t pgoff, __u32 desc_off, __u32 n, size_t entry
 	(r)->cached_cons = *(r)->consumer;				\
 } while (0)
 
+/* Where the socket fd's rings sit in their mappings. */
+static int ring_offsets(int fd, struct xdp_mmap_offsets *off)
+{
+	socklen_t ol = sizeof(*off);
+
+	return getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, off, &ol) ? -errno : 0;
+}
+
 static int map_fill(struct nvgre_vmq *q, int fd)
 {
 	struct xdp_mmap_offsets off;
-	socklen_t ol = sizeof(off);
 	struct fill *f = &q->fill[q->n_fill];
 
-	if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol))
+	if (ring_offsets(fd, &off))
 		return -errno;
 	f->map = map_ring(fd, XDP_UMEM_PGOFF_FILL_RING, off.fr.desc, q->ring_size,
 			  sizeof(__u64), &f->map_len);
@@ -205,10 +212,9 @@ static int map_fill(struct nvgre_vmq *q, int fd)
 static int map_rx(struct nvgre_vmq *q, int fd, int queue)
 {
 	struct xdp_mmap_offsets off;
-	socklen_t ol = sizeof(off);
 	struct rx_sock *s = &q->rx[q->n_rx];
 
-	if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol))
+	if (ring_offsets(fd, &off))
 		return -errno;
 	s->map = map_ring(fd, XDP_PGOFF_RX_RING, off.rx.desc, q->ring_size,
 			  sizeof(struct xdp_desc), &s->map_len);
@@ -224,9 +230,8 @@ static int map_rx(struct nvgre_vmq *q, int fd, int queue)
 static int map_tx(struct nvgre_vmq *q)
 {
 	struct xdp_mmap_offsets off;
-	socklen_t ol = sizeof(off);
 
-	if (getsockopt(q->tx_fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &ol))
+	if (ring_offsets(q->tx_fd, &off))
 		return -errno;
 	q->tx_map = map_ring(q->tx_fd, XDP_PGOFF_TX_RING, off.tx.desc, q->ring_size,
 			     sizeof(struct xdp_desc), &q->tx_map_len);

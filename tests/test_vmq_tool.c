@@ -127,6 +127,20 @@ static struct nvgre_vmq_frame xsk_frame(const __u8 *data, size_t len, __u8 csum)
 	return f;
 }
 
+/* A software channel TCP/IPv4 GSO frame (1000-byte segments), L4 sum to complete. */
+static struct nvgre_vmq_frame sw_gso_tcp4(const __u8 *data, size_t len)
+{
+	struct nvgre_vmq_frame f = xsk_frame(data, len, 0);
+
+	f.meta.flags = NVGRE_META_F_SW_PATH;
+	f.gso_size = 1000;
+	f.gso_type = NVGRE_SW_GSO_TCP;
+	f.csum_partial = 1;
+	f.csum_start = 34;
+	f.csum_offset = 16;
+	return f;
+}
+
 /* A header as the kernel puts it on a tap read: little-endian fields. */
 static struct virtio_net_hdr_v1 vhdr(__u8 flags, __u8 gso_type, __u16 gso_size, __u16 start,
 				     __u16 off)
@@ -214,13 +228,7 @@ static void test_rx_hdr(void)
 	r = vmq_tap_rx_hdr(&f, &h, &why);
 	tap_ok(r == -EINVAL && why, "rx hdr: csum_start inside the Ethernet header refused");
 
-	f = xsk_frame(buf, len, 0);
-	f.meta.flags = NVGRE_META_F_SW_PATH;
-	f.gso_size = 1000;
-	f.gso_type = NVGRE_SW_GSO_TCP;
-	f.csum_partial = 1;
-	f.csum_start = 34;
-	f.csum_offset = 16;
+	f = sw_gso_tcp4(buf, len);
 	r = vmq_tap_rx_hdr(&f, &h, &why);
 	tap_ok(r == VMQ_TAP_RX_SEGMENT && hdr_is(&h, F_DATA_VALID, 0, 0),
 	       "rx hdr: sw GSO TCP frame -> segment, each segment DATA_VALID");
@@ -369,13 +377,7 @@ static void test_put(void)
 
 	/* 3000 bytes in 1000-byte segments, PSH|ACK, seq 1000000 */
 	len = tcp4_frame(in, 3000, 1000000, 0x18);
-	f = xsk_frame(in, len, 0);
-	f.meta.flags = NVGRE_META_F_SW_PATH;
-	f.gso_size = 1000;
-	f.gso_type = NVGRE_SW_GSO_TCP;
-	f.csum_partial = 1;
-	f.csum_start = 34;
-	f.csum_offset = 16;
+	f = sw_gso_tcp4(in, len);
 	r = vmq_tap_put(sv[0], &f, &why);
 	for (i = 0; i < 4; i++) {
 		n = read(sv[1], msg, sizeof(msg));

@@ -63,14 +63,57 @@ static int ip_from(union nvgre_ip *ip, int family, const void *a, size_t len)
 	return -EAFNOSUPPORT;
 }
 
+/* One path's next hop from its RTA_GATEWAY or RTA_VIA, or pa itself (on-link). */
+static int path_nexthop(struct rtattr *attrs, int len, int family, const union nvgre_ip *pa,
+			union nvgre_ip *nh)
+{
+	struct rtattr *gw = rta_find(attrs, len, RTA_GATEWAY);
+	struct rtattr *via = rta_find(attrs, len, RTA_VIA);	/* IPv4 via an IPv6 router */
+
+	if (gw)
+		return ip_from(nh, family, RTA_DATA(gw), RTA_PAYLOAD(gw));
+	if (via) {
+		struct rtvia *v = RTA_DATA(via);
+
+		return ip_from(nh, v->rtvia_family, v->rtvia_addr,
+			       RTA_PAYLOAD(via) - sizeof(v->rtvia_family));
+	}
+	*nh = *pa;
+	return 0;
+}
+
+/* The live paths of an RTA_MULTIPATH into paths[]: how many. */
+static int multipath_paths(struct rtattr *mp, int family, const union nvgre_ip *pa,
+			   struct pa_path *paths)
+{
+	struct rtnexthop *nh = RTA_DATA(mp);
+	int len = RTA_PAYLOAD(mp), n = 0;
+
+	for (; RTNH_OK(nh, len) && n < PA_NEIGH_MAX_PATHS; len -= NLMSG_ALIGN(nh->rtnh_len),
+	     nh = RTNH_NEXT(nh)) {
+		if (nh->rtnh_flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
+			continue;
+		paths[n].ifindex = nh->rtnh_ifindex;
+		if (!path_nexthop(RTNH_DATA(nh), nh->rtnh_len - sizeof(*nh), family, pa,
+				  &paths[n].nh))
+			n++;
+	}
+	return n;
+}
+
 /*
  * The kernel's route to pa as the transmit program asks for it (out of the
- * underlay, from our PA src if any): output device and next hop (pa
- * itself when on-link).  -EADDRNOTAVAIL: pa is one of our addresses;
- * -ENETUNREACH: no usable route (unreachable, blackhole, prohibit).
+ * underlay, from our PA src if any), each of its paths: output device and
+ * next hop (pa itself when on-link).  fib_match: the route entry as it is
+ * in the FIB, with all the paths of a multipath route (bpf_fib_lookup picks
+ * one by a hash that includes the protocol, GRE, which a route get cannot
+ * be asked for); else the one path a lookup without it picks.  Returns the
+ * number of paths (0: a route whose paths the reply does not show, a
+ * nexthop object's), or -EADDRNOTAVAIL (pa is one of our addresses),
+ * -ENETUNREACH (unreachable, blackhole, prohibit), -errno.
  */
-static int route_get(const union nvgre_ip *pa, const union nvgre_ip *src, int oif_want,
-		     int *ifindex, union nvgre_ip *nh)
+static int route_paths(const union nvgre_ip *pa, const union nvgre_ip *src, int oif_want,
+		       int fib_match, struct pa_path *paths)
 {
 	int family = family_of(pa);
 	struct {
@@ -80,9 +123,10 @@ static int route_get(const union nvgre_ip *pa, const union nvgre_ip *src, int oi
 	} req = {
 		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
 		       .nlmsg_flags = NLM_F_REQUEST },
-		.r = { .rtm_family = family, .rtm_dst_len = addr_len(family) * 8 },
+		.r = { .rtm_family = family, .rtm_dst_len = addr_len(family) * 8,
+		       .rtm_flags = fib_match ? RTM_F_FIB_MATCH : 0 },
 	};
-	struct rtattr *oif, *gw, *via;
+	struct rtattr *oif, *mp;
 	struct nlmsghdr *h;
 	struct rtmsg *r;
 	char buf[4096];
@@ -107,22 +151,15 @@ static int route_get(const union nvgre_ip *pa, const union nvgre_ip *src, int oi
 	if (r->rtm_type != RTN_UNICAST)
 		return -ENETUNREACH;
 	len = RTM_PAYLOAD(h);
+	mp = rta_find(RTM_RTA(r), len, RTA_MULTIPATH);
+	if (mp)
+		return multipath_paths(mp, family, pa, paths);
 	oif = rta_find(RTM_RTA(r), len, RTA_OIF);
-	gw = rta_find(RTM_RTA(r), len, RTA_GATEWAY);
-	via = rta_find(RTM_RTA(r), len, RTA_VIA);	/* an IPv4 route via an IPv6 router */
 	if (!oif)
-		return -ENODEV;
-	*ifindex = *(int *)RTA_DATA(oif);
-	if (gw)
-		return ip_from(nh, family, RTA_DATA(gw), RTA_PAYLOAD(gw));
-	if (via) {
-		struct rtvia *v = RTA_DATA(via);
-
-		return ip_from(nh, v->rtvia_family, v->rtvia_addr,
-			       RTA_PAYLOAD(via) - sizeof(v->rtvia_family));
-	}
-	*nh = *pa;
-	return 0;
+		return fib_match ? 0 : -ENODEV;
+	paths[0].ifindex = *(int *)RTA_DATA(oif);
+	n = path_nexthop(RTM_RTA(r), len, family, pa, &paths[0].nh);
+	return n ? n : 1;
 }
 
 /* Parse an RTM_NEWNEIGH/RTM_DELNEIGH message; -EINVAL if it is not one we use. */
@@ -377,31 +414,17 @@ static const union nvgre_ip *local_pa(const struct nvgred *d, const union nvgre_
 }
 
 /*
- * One PA: its route, then the next hop's neighbour entry: created (ours,
- * managed) if there is none, resolution started if it is someone else's
- * dynamic entry without a MAC, left alone otherwise; its MAC, if known,
- * into nv_pa_macs.  prev: the PA in the last pass (what was said already).
+ * One next hop of a PA: its neighbour entry created (ours, managed) if there
+ * is none, resolution started if it is someone else's dynamic entry without
+ * a MAC, left alone otherwise; the first path's MAC, if known, into
+ * nv_pa_macs.  prev: the PA in the last pass (what was said already).
  */
-static void sync_one(struct pa_neigh *pn, struct nvgred *d, struct pa_nexthop *hop)
+static void sync_nexthop(struct pa_neigh *pn, struct nvgred *d, const struct pa_nexthop *hop,
+			 const struct pa_nexthop *prev, const char *pa)
 {
-	const struct pa_nexthop *prev = hop_by_pa(pn, &hop->pa);
 	struct neigh_info ni;
-	char pa[INET6_ADDRSTRLEN];
-	int err;
+	int err = neigh_request(NEIGH_GET, hop->ifindex, &hop->nh, &ni);
 
-	nvgre_ip_str(&hop->pa, pa, sizeof(pa));
-	err = route_get(&hop->pa, local_pa(d, &hop->pa), d->underlay_ifindex, &hop->ifindex,
-			&hop->nh);
-	if (err) {
-		hop->ifindex = 0;
-		/* said once, not every pass; one of our own addresses is no remote PA */
-		if (err != -EADDRNOTAVAIL && (!prev || prev->ifindex))
-			daemon_warn("PA %s: no route out of %s (%s); copies and non-IP frames to "
-				    "it are dropped (fib-lookup-failed) until there is one", pa,
-				    d->cfg.underlay, strerror(-err));
-		return;
-	}
-	err = neigh_request(NEIGH_GET, hop->ifindex, &hop->nh, &ni);
 	if (err == -ENOENT) {
 		err = neigh_request(NEIGH_CREATE, hop->ifindex, &hop->nh, NULL);
 		if (err && err != -EEXIST && (!prev || prev->ifindex != hop->ifindex))
@@ -414,7 +437,8 @@ static void sync_one(struct pa_neigh *pn, struct nvgred *d, struct pa_nexthop *h
 		return;
 	}
 	if (ni.has_mac && (ni.state & PA_NUD_VALID)) {
-		pa_mac_write(pn, d, hop, ni.mac);
+		if (!hop->alt)
+			pa_mac_write(pn, d, hop, ni.mac);
 	} else if (!(ni.state & (NUD_PERMANENT | NUD_NOARP)) && !(ni.flags & NTF_EXT_LEARNED) &&
 		   !(ni.ext_flags & NTF_EXT_MANAGED)) {
 		/* a dynamic entry of the kernel's that failed or went idle */
@@ -422,32 +446,74 @@ static void sync_one(struct pa_neigh *pn, struct nvgred *d, struct pa_nexthop *h
 	}
 }
 
+/* One PA: the paths of its route into out[] (room for PA_NEIGH_MAX_PATHS), each synced. */
+static size_t sync_pa(struct pa_neigh *pn, struct nvgred *d, const union nvgre_ip *pa,
+		      struct pa_nexthop *out)
+{
+	const struct pa_nexthop *prev = hop_by_pa(pn, pa);
+	const union nvgre_ip *src = local_pa(d, pa);
+	struct pa_path paths[PA_NEIGH_MAX_PATHS];
+	char s[INET6_ADDRSTRLEN];
+	int n, i;
+
+	nvgre_ip_str(pa, s, sizeof(s));
+	n = route_paths(pa, src, d->underlay_ifindex, 1, paths);
+	if (n == 0)	/* paths the FIB entry does not show: the one a lookup picks */
+		n = route_paths(pa, src, d->underlay_ifindex, 0, paths);
+	if (n < 0) {
+		out[0] = (struct pa_nexthop){ .pa = *pa };
+		/* said once, not every pass; one of our own addresses is no remote PA */
+		if (n != -EADDRNOTAVAIL && (!prev || prev->ifindex))
+			daemon_warn("PA %s: no route out of %s (%s); copies and non-IP frames to "
+				    "it are dropped (fib-lookup-failed) until there is one", s,
+				    d->cfg.underlay, strerror(-n));
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		out[i] = (struct pa_nexthop){ .pa = *pa, .nh = paths[i].nh,
+					      .ifindex = paths[i].ifindex, .alt = i > 0 };
+		sync_nexthop(pn, d, &out[i], prev, s);
+	}
+	return n;
+}
+
 void pa_neigh_sync(struct pa_neigh *pn, struct nvgred *d)
 {
-	size_t n = 0, i;
+	size_t n = 0, i, used = 0, cap;
 	union nvgre_ip *pas = nvgre_dp_record_pas(&d->dp, &n);
-	struct pa_nexthop *hops = pas ? calloc(n + 1, sizeof(*hops)) : NULL;
-	struct pa_nexthop *by_nh = hops ? calloc(n + 1, sizeof(*by_nh)) : NULL;
+	struct pa_nexthop *hops = NULL, *by_nh = NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &pn->last);
 	pn->mac_ifindex = 0;	/* our MACs afresh, once per pass */
+	cap = n + PA_NEIGH_MAX_PATHS;
+	hops = pas ? malloc(cap * sizeof(*hops)) : NULL;
+	for (i = 0; hops && i < n; i++) {	/* pas is sorted: so is hops */
+		if (cap - used < PA_NEIGH_MAX_PATHS) {	/* multipath routes */
+			struct pa_nexthop *more = realloc(hops, 2 * cap * sizeof(*hops));
+
+			if (!more) {
+				free(hops);
+				hops = NULL;
+				break;
+			}
+			hops = more;
+			cap *= 2;
+		}
+		used += sync_pa(pn, d, &pas[i], &hops[used]);
+	}
+	free(pas);
+	by_nh = hops ? malloc((used + 1) * sizeof(*by_nh)) : NULL;
 	if (!by_nh) {
-		free(pas);
 		free(hops);
 		return;		/* out of memory: the next period tries again */
 	}
-	for (i = 0; i < n; i++) {	/* pas is sorted: so is hops */
-		hops[i].pa = pas[i];
-		sync_one(pn, d, &hops[i]);
-	}
-	free(pas);
-	memcpy(by_nh, hops, n * sizeof(*hops));
-	qsort(by_nh, n, sizeof(*by_nh), by_nh_cmp);
+	memcpy(by_nh, hops, used * sizeof(*hops));
+	qsort(by_nh, used, sizeof(*by_nh), by_nh_cmp);
 	free(pn->hops);
 	free(pn->by_nh);
 	pn->hops = hops;
 	pn->by_nh = by_nh;
-	pn->n_hops = n;
+	pn->n_hops = used;
 	remove_stale(pn);
 	pn->dirty = 0;
 }
@@ -471,7 +537,7 @@ static void on_event(struct pa_neigh *pn, struct nvgred *d, const struct nlmsghd
 			break;
 		if (h->nlmsg_type == RTM_DELNEIGH)
 			pa_neigh_changed(pn);	/* flushed: make it again */
-		else if ((ni.state & PA_NUD_VALID) && ni.has_mac)
+		else if ((ni.state & PA_NUD_VALID) && ni.has_mac && !hop->alt)
 			pa_mac_write(pn, d, hop, ni.mac);
 	}
 }

@@ -11,7 +11,8 @@
  * the transmit program's bpf_fib_lookup does: out of the underlay, from our
  * PA) and, where the next hop has no neighbour entry, creates one that is
  * "managed" (NTF_EXT_MANAGED, Linux 5.16: the kernel resolves it and keeps it
- * resolved), marked with our protocol number.  Entries of others (the
+ * resolved), marked with our protocol number; every path of a multipath
+ * route gets one.  Entries of others (the
  * kernel's own, a routing daemon's, an operator's) are never modified; a
  * dynamic one that is not resolved only gets a resolution started.  Only
  * our managed entries are ever deleted.  Resolved MACs go into nv_pa_macs,
@@ -31,18 +32,31 @@
 #define PA_NEIGH_DEBOUNCE_MS	200	/* after a change: one pass for a burst ... */
 #define PA_NEIGH_MIN_GAP_MS	1000	/* ... and no more than one a second */
 #define PA_NEIGH_EVENT_READS	64	/* event reads per wake-up: control stays served */
+#define PA_NEIGH_MAX_PATHS	16	/* of one multipath route: each gets its neighbour */
 
 struct nvgred;
 
-/* A PA and the neighbour that stands for it: itself, or its router. */
+/* One path of a route: where it leaves and the neighbour it goes to. */
+struct pa_path {
+	union nvgre_ip nh;
+	int ifindex;
+};
+
+/*
+ * A PA and a neighbour that stands for it: itself, or its router.  A PA
+ * behind a multipath route has one per path: the data path may take any of
+ * them (bpf_fib_lookup hashes the flow), so each is kept resolved; the
+ * first one's MAC goes into nv_pa_macs.
+ */
 struct pa_nexthop {
 	union nvgre_ip pa, nh;
 	int ifindex;		/* 0: no route */
+	int alt;		/* another path of a multipath route: not in nv_pa_macs */
 };
 
 struct pa_neigh {
 	int fd;				/* neighbour and route events; -1: none */
-	struct pa_nexthop *hops;	/* from the last pass, sorted by PA */
+	struct pa_nexthop *hops;	/* from the last pass, sorted by PA (then path) */
 	struct pa_nexthop *by_nh;	/* the same, sorted by (ifindex, nh) */
 	size_t n_hops;
 	int dirty;			/* something changed since the last pass */

@@ -891,6 +891,34 @@ ok $([ "$(neigh_of 198.18.0.7)" = "$before7" ] && [ "$(neigh_of 198.18.0.8)" = "
 in_ns hA ip neigh del 198.18.0.7 dev uA
 in_ns hA ip neigh del 198.18.0.8 dev uA
 
+# A multipath route: the data path's bpf_fib_lookup picks a path per PA by a
+# hash (of the protocol too, GRE, which a route get cannot be asked for), so
+# every path's next hop gets its managed entry.
+ecmp_hops="198.18.0.201 198.18.0.202 2001:db8:ffff::c9:1 2001:db8:ffff::c9:2"
+ecmp_ours() {	# how many of the multipath next hops have a managed entry of nvgred's
+	local h c=0
+	for h in $ecmp_hops; do
+		in_ns hA ip neigh show "$h" dev uA proto 78 | grep -q managed && c=$((c + 1))
+	done
+	echo $c
+}
+in_ns hA ip route add 198.19.7.0/24 nexthop via 198.18.0.201 dev uA nexthop via 198.18.0.202 dev uA
+in_ns hA ip -6 route add 2001:db8:fff7::/64 nexthop via 2001:db8:ffff::c9:1 dev uA \
+	nexthop via 2001:db8:ffff::c9:2 dev uA
+ctl A route add 5000 02:00:00:00:5e:01 198.19.7.1 >/dev/null
+ctl A route add 5000 02:00:00:00:5e:02 2001:db8:fff7::1 >/dev/null
+for i in $(seq 40); do [ "$(ecmp_ours)" = 4 ] && break; sleep 0.1; done
+ok $([ "$(ecmp_ours)" = 4 ] && echo 0 || echo 1) \
+	"a PA behind a multipath route (IPv4, IPv6): each path's next hop gets a managed entry" \
+	"$(in_ns hA ip -d neigh show; in_ns hA ip route; in_ns hA ip -6 route)"
+ctl A route del 5000 02:00:00:00:5e:01 >/dev/null
+ctl A route del 5000 02:00:00:00:5e:02 >/dev/null
+for i in $(seq 40); do [ "$(ecmp_ours)" = 0 ] && break; sleep 0.1; done
+ok $([ "$(ecmp_ours)" = 0 ] && echo 0 || echo 1) "... and all of them go with the records" \
+	"$(in_ns hA ip -d neigh show)"
+in_ns hA ip route del 198.19.7.0/24
+in_ns hA ip -6 route del 2001:db8:fff7::/64
+
 ###########################################################################
 # State: restart, restore from the state file, SIGHUP, teardown
 ###########################################################################

@@ -67,6 +67,14 @@ int link_mtu_set(const char *ifname, int mtu)
 	return ifreq_ioctl(ifname, SIOCSIFMTU, &ifr);
 }
 
+int link_hw_type(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int err = ifreq_ioctl(ifname, SIOCGIFHWADDR, &ifr);
+
+	return err ? err : ifr.ifr_hwaddr.sa_family;
+}
+
 int link_mac_get(const char *ifname, unsigned char mac[6])
 {
 	struct ifreq ifr = {};

@@ -21,5 +21,7 @@ unsigned int tc_ingress_prog_id(int ifindex);
 int link_mtu_get(const char *ifname);
 int link_mtu_set(const char *ifname, int mtu);
 int link_mac_get(const char *ifname, unsigned char mac[6]);
+/* The device's ARPHRD_* type, or -errno. */
+int link_hw_type(const char *ifname);
 
 #endif

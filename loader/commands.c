@@ -12,6 +12,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_xdp.h>
@@ -873,6 +874,32 @@ static void xsk_dev_remove(struct nvgred *d, __u32 id)
 	vmq_dev_delete(id);
 }
 
+/*
+ * Devices a netdev vport may not take (usage error said): what carries no
+ * Ethernet (the transmit program parses Ethernet), the veth of an xsk vport
+ * (made and replaced by name, vmq_dev.h), and what [vports] devices of the
+ * config leaves out.
+ */
+static int vport_dev_refused(struct cmd_ctx *c, const char *dev)
+{
+	const struct nvgred_config *cfg = &c->d->cfg;
+	int type = link_hw_type(dev);
+	unsigned int id;
+	char end, more, pats[512];
+
+	if (type < 0)
+		return usage(c, "dev %s: cannot read its type: %s", dev, strerror(-type));
+	if (type != ARPHRD_ETHER)
+		return usage(c, "dev %s: not an Ethernet device (ARPHRD %d): a vport carries "
+			     "Ethernet frames", dev, type);
+	if (sscanf(dev, "nvx%u%c%c", &id, &end, &more) == 2 && (end == 'h' || end == 'c'))
+		return usage(c, "dev %s: that name belongs to an xsk vport's veth pair", dev);
+	if (!config_vport_dev_allowed(cfg, dev))
+		return usage(c, "dev %s: not one of [vports] devices in %s (%s)", dev, cfg->path,
+			     config_vport_devices_str(cfg, pats, sizeof(pats)));
+	return 0;
+}
+
 static int vport_add(struct cmd_ctx *c)
 {
 	struct nvgred *d = c->d;
@@ -888,6 +915,8 @@ static int vport_add(struct cmd_ctx *c)
 			return usage(c, "dev %s: no such interface", v.dev);
 		if (v.ifindex == d->underlay_ifindex)
 			return usage(c, "dev %s: that is the underlay", v.dev);
+		if (vport_dev_refused(c, v.dev))
+			return NVGRE_EXIT_USAGE;
 	}
 	v.lease_fd = -1;
 	if (vport_by_name(d, v.name)) {

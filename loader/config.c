@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* nvgred configuration: INI via inih, every key validated (config.h). */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,53 @@ static int section_rss(struct parse_ctx *p, const char *k, const char *v)
 	return 1;
 }
 
+/* Patterns as the kernel's device names allow (dev_valid_name): no '/', ':' or space. */
+static int section_vports(struct parse_ctx *p, const char *k, const char *v)
+{
+	struct nvgred_config *c = p->cfg;
+	char buf[1024], *tok, *save;
+
+	if (strcmp(k, "devices"))
+		FAIL("%s: unknown key in [vports] (devices)", k);
+	snprintf(buf, sizeof(buf), "%s", v);
+	tok = strtok_r(buf, " \t", &save);
+	if (!tok)
+		FAIL("%s: no pattern", k);
+	for (; tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (strlen(tok) >= CONFIG_DEV_PATTERN_LEN || strpbrk(tok, "/:"))
+			FAIL("%s: '%s' is not a device name pattern (up to %d characters, no / or :)",
+			     k, tok, CONFIG_DEV_PATTERN_LEN - 1);
+		if (c->n_vport_devices >= CONFIG_MAX_DEV_PATTERNS)
+			FAIL("%s: more than %d patterns", k, CONFIG_MAX_DEV_PATTERNS);
+		snprintf(c->vport_devices[c->n_vport_devices++], CONFIG_DEV_PATTERN_LEN, "%s", tok);
+	}
+	return 1;
+}
+
+int config_vport_dev_allowed(const struct nvgred_config *cfg, const char *dev)
+{
+	int i;
+
+	if (!cfg->n_vport_devices)
+		return 1;
+	for (i = 0; i < cfg->n_vport_devices; i++)
+		if (!fnmatch(cfg->vport_devices[i], dev, 0))
+			return 1;
+	return 0;
+}
+
+const char *config_vport_devices_str(const struct nvgred_config *cfg, char *buf, size_t len)
+{
+	size_t used = 0;
+	int i;
+
+	*buf = 0;
+	for (i = 0; i < cfg->n_vport_devices && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? " " : "",
+				 cfg->vport_devices[i]);
+	return buf;
+}
+
 /* "route = 5000 02:.. PA" is "route add 5000 02:.. PA": checked like nvgrectl's. */
 static int static_valid(struct parse_ctx *p, const char *k, const char *v)
 {
@@ -253,6 +301,8 @@ static int handler(void *user, const char *section, const char *k, const char *v
 		return section_rss(p, k, v);
 	if (!strcmp(section, "static"))
 		return section_static(p, k, v, 0);
+	if (!strcmp(section, "vports"))
+		return section_vports(p, k, v);
 	FAIL("%s: key in unknown section [%s]", k, section);
 }
 
@@ -269,6 +319,34 @@ static void defaults(struct nvgred_config *c, const char *path)
 	c->offload = NVGRE_OFF_DEFAULT;
 	memcpy(c->rss_key, key, sizeof(key));
 	c->rss_queues = 1;
+}
+
+/* A [static] vport on a device [vports] devices does not allow: 1, err set. */
+static int static_vport_refused(const struct nvgred_config *cfg, char *err, size_t errlen)
+{
+	char buf[1024], *tok, *prev, *save, pats[512];
+	int i, j;
+
+	for (i = 0; i < cfg->n_static; i++) {
+		snprintf(buf, sizeof(buf), "%s", cfg->statics[i].text);
+		if (strncmp(buf, "vport ", 6))
+			continue;
+		/* "vport NAME ... dev DEV ...": the key dev, not a name or an owner of that name */
+		prev = NULL;
+		for (j = 0, tok = strtok_r(buf, " \t", &save); tok;
+		     j++, prev = tok, tok = strtok_r(NULL, " \t", &save)) {
+			if (j < 2 || strcmp(tok, "dev") || !strcmp(prev, "owner") ||
+			    !(tok = strtok_r(NULL, " \t", &save)))
+				continue;
+			if (config_vport_dev_allowed(cfg, tok))
+				break;
+			snprintf(err, errlen, "%s:%d: vport: dev %s is not one of [vports] devices (%s)",
+				 cfg->path, cfg->statics[i].line, tok,
+				 config_vport_devices_str(cfg, pats, sizeof(pats)));
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int config_load(const char *path, struct nvgred_config *cfg, char *err, size_t errlen)
@@ -307,6 +385,10 @@ int config_load(const char *path, struct nvgred_config *cfg, char *err, size_t e
 		}
 		if (f)
 			fclose(f);
+	}
+	if (static_vport_refused(cfg, err, errlen)) {
+		config_free(cfg);
+		return -1;
 	}
 	if (!*cfg->underlay) {
 		snprintf(err, errlen, "%s: [underlay] interface: missing", path);

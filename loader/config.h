@@ -9,6 +9,8 @@
 enum xdp_mode { NVGRED_XDP_AUTO, NVGRED_XDP_NATIVE, NVGRED_XDP_GENERIC };
 
 #define CONFIG_MAX_STATIC	4096
+#define CONFIG_MAX_DEV_PATTERNS	64
+#define CONFIG_DEV_PATTERN_LEN	64
 
 struct static_line {
 	int line;
@@ -32,6 +34,9 @@ struct nvgred_config {
 	__u32 offload;			/* [offload] defaults, NVGRE_OFF_* */
 	__u8 rss_key[NVGRE_RSS_KEY_LEN];
 	int rss_queues;
+	/* [vports] devices: shell patterns of the devices a vport may use; none: any */
+	char vport_devices[CONFIG_MAX_DEV_PATTERNS][CONFIG_DEV_PATTERN_LEN];
+	int n_vport_devices;
 	struct static_line statics[CONFIG_MAX_STATIC];
 	int n_static;
 };
@@ -42,6 +47,11 @@ struct nvgred_config {
  */
 int config_load(const char *path, struct nvgred_config *cfg, char *err, size_t errlen);
 void config_free(struct nvgred_config *cfg);
+
+/* May a vport use device dev ([vports] devices)? */
+int config_vport_dev_allowed(const struct nvgred_config *cfg, const char *dev);
+/* The patterns of [vports] devices as one string, for messages. */
+const char *config_vport_devices_str(const struct nvgred_config *cfg, char *buf, size_t len);
 
 /* on/off/1/0/yes/no/true/false; -1 if none of them. */
 int config_bool(const char *v);

@@ -331,6 +331,22 @@ static int start(struct nvgred *d)
 	return 0;
 }
 
+/* [vports] devices applies to vport add: the vports already there stay, said. */
+static void warn_vports_outside(const struct nvgred *d)
+{
+	char dev[IF_NAMESIZE];
+	int i;
+
+	for (i = 1; i < NVGRE_MAX_VPORTS; i++) {
+		const struct vport_rec *v = &d->vports[i];
+
+		if (v->used && *v->dev && if_indextoname(v->ifindex, dev) &&
+		    !config_vport_dev_allowed(&d->cfg, dev))
+			daemon_warn("reload: vport %s is on %s, which [vports] devices does not "
+				    "allow now; it stays until vport del", v->name, dev);
+	}
+}
+
 /* SIGHUP: re-read the config, apply what changed without reattaching. */
 static void reload(struct nvgred *d)
 {
@@ -357,6 +373,9 @@ static void reload(struct nvgred *d)
 	d->cfg.xdp_always = next->xdp_always;
 	d->cfg.xdp_mode = next->xdp_mode;
 	memcpy(d->cfg.rss_key, next->rss_key, sizeof(next->rss_key));
+	memcpy(d->cfg.vport_devices, next->vport_devices, sizeof(next->vport_devices));
+	d->cfg.n_vport_devices = next->n_vport_devices;
+	warn_vports_outside(d);
 	config_free(&d->cfg);
 	memcpy(d->cfg.statics, next->statics, sizeof(next->statics));
 	d->cfg.n_static = next->n_static;

@@ -134,6 +134,11 @@ cfg_bad static 2 'route = 5000 zz:zz 198.18.0.2' route "."
 cfg_bad static 3 'route = 5000 02:00:00:00:50:02' route "."
 cfg_bad static 4 'vport = vm1 vsid 5000 mac 02:00:00:00:50:01' vport "."
 cfg_bad static 0 'tunnel = 5000' tunnel "unknown key in \[static\]"
+# [vports]
+cfg_bad vports 0 'devices = tv/1' devices "'tv/1' is not a device name pattern"
+cfg_bad vports 1 'devices = vnet* eth0:1' devices "'eth0:1' is not a device name pattern"
+cfg_bad vports 2 'devices =' devices "no pattern"
+cfg_bad vports 3 'allow = tv*' allow "unknown key in \[vports\]"
 # unknown sections, a key outside any section
 cfg_bad bogus 2 'foo = 1' foo "key in unknown section \[bogus\]"
 cfg_bad Nvgre 0 'ttl = 64' ttl "key in unknown section \[Nvgre\]"
@@ -223,8 +228,25 @@ route = 5000 02:00:00:00:50:02 192.0.2.2 198.18.0.2
 route = 5000 02:00:00:00:50:03 198.18.0.3
 vport = vm1 vsid 5000 mac 02:00:00:00:50:01 ip 192.0.2.1 ip 2001:db8:1::1 dev vnet0
 vport = vm2 vsid 6000 mac 02:00:00:00:60:01 xsk 2
+vport = vm3 vsid 6000 mac 02:00:00:00:60:02 dev tap3
+[vports]
+devices = vnet* tap[0-9]
+devices = eth1
 C
 cfg_good "with every key and [static] objects" "$T/full.conf"
+
+# a [static] vport on a device [vports] devices leaves out: its line named
+f=$T/outside.conf
+{ base_conf; printf '[static]\nvsid = 5000\n'
+  echo 'vport = dev vsid 5000 mac 02:00:00:00:50:01 dev vnet0'
+  printf '[vports]\ndevices = tap*\n'; } >"$f"
+"$NVGRED" --check-config "$f" >/dev/null 2>"$T/cfg.err"
+rc=$?
+line=$(grep -n '^vport = dev' "$f" | cut -d: -f1)
+ok $([ $rc = 2 ] && grep -qx "$f:$line: vport: dev vnet0 is not one of \[vports\] devices (tap\*)" \
+	"$T/cfg.err" && echo 0 || echo 1) \
+	"config: a [static] vport outside [vports] devices -> 2, FILE:LINE named" \
+	"status $rc: $(cat "$T/cfg.err")"
 
 # nvgred's own usage errors
 "$NVGRED" --bogus >/dev/null 2>&1
@@ -365,6 +387,13 @@ refuse 2 "^nvgrectl: dev nosuch0: no such interface" "vport on an unknown dev" \
 	A vport add v2 vsid 5000 mac $MAC2 dev nosuch0
 refuse 2 "^nvgrectl: dev uA: that is the underlay" "vport on the underlay" \
 	A vport add v2 vsid 5000 mac $MAC2 dev uA
+refuse 2 "^nvgrectl: dev lo: not an Ethernet device \\(ARPHRD 772\\)" "vport on a device without Ethernet" \
+	A vport add v2 vsid 5000 mac $MAC2 dev lo
+in_ns hA ip link add nvx9c type veth peer name nvx9p
+refuse 2 "^nvgrectl: dev nvx9c: that name belongs to an xsk vport's veth pair" \
+	"vport on a device named like an xsk vport's veth (nvgred replaces those)" \
+	A vport add v2 vsid 5000 mac $MAC2 dev nvx9c
+in_ns hA ip link del nvx9c
 refuse 1 "^nvgrectl: vport v1: already exists" "duplicate vport name" \
 	A vport add v1 vsid 5000 mac 02:00:00:00:50:09 dev tv2
 refuse 1 "^nvgrectl: vport v2: MAC already used by vport v1 in this VSID" "duplicate MAC in a VSID" \
@@ -999,6 +1028,27 @@ snap A >"$T/after"
 ok $(cmp -s "$T/before" "$T/after" && echo 0 || echo 1) \
 	"SIGHUP with a bad config: nothing applied (no VSID 6002)" "$(diff "$T/before" "$T/after" | head)"
 cp "$T/A.conf.good" "$WORK/A.conf"
+
+# [vports] devices: applies to vport add; the vports outside it stay, said at SIGHUP
+reloads() { grep -c "configuration reloaded" "$WORK/A.log"; }
+r0=$(reloads)
+printf '[vports]\ndevices = tv4 pv* nosuch*\n' >>"$WORK/A.conf"
+kill -HUP "$PID_A"
+wait_for 3 test "$(reloads)" -gt "$r0"
+ok $(grep -q "reload: vport v1 is on tv1, which \[vports\] devices does not allow now" "$WORK/A.log" &&
+	echo 0 || echo 1) "SIGHUP with [vports] devices: a vport outside it is named in the log" \
+	"$(tail -n 4 "$WORK/A.log")"
+refuse 2 "^nvgrectl: dev tv2: not one of \[vports\] devices in $WORK/A.conf \(tv4 pv\* nosuch\*\)" \
+	"vport on a device [vports] devices leaves out" A vport add v2 vsid 5000 mac $MAC2 dev tv2
+accept "vport on a device [vports] devices names (pv*)" A vport add v2 vsid 5000 mac $MAC2 dev pv2
+jq_ok "... and vport v1, outside it since, stays" "'v1' in [v['name'] for v in j['vports']]" A vport list
+ctl A vport del v2 >/dev/null
+cp "$T/A.conf.good" "$WORK/A.conf"
+r0=$(reloads)
+kill -HUP "$PID_A"
+wait_for 3 test "$(reloads)" -gt "$r0"
+accept "SIGHUP without [vports]: any device again" A vport add v2 vsid 5000 mac $MAC2 dev tv2
+ctl A vport del v2 >/dev/null
 
 # Security: only root and group nvgre may use the socket (0660); a user
 # without the group is refused by the kernel before nvgred reads a byte

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,8 @@ static void client_drop(struct client *cl)
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
+	if (cl->in_cap > CONTROL_BUF_KEEP || cl->out_cap > CONTROL_BUF_KEEP)
+		malloc_trim(0);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
 }
@@ -334,6 +337,31 @@ out:
 	json_object_put(req);
 }
 
+/*
+ * An idle buffer grown by a large request or reply (a route import, a route
+ * list of a million records) is freed, and the memory given back: a client
+ * that stays (a monitor) does not hold it for good.
+ */
+static void client_shrink(struct client *cl)
+{
+	int trim = 0;
+
+	if (!cl->in_len && cl->in_cap > CONTROL_BUF_KEEP) {
+		free(cl->in);
+		cl->in = NULL;
+		cl->in_cap = 0;
+		trim = 1;
+	}
+	if (cl->out_off == cl->out_len && cl->out_cap > CONTROL_BUF_KEEP) {
+		free(cl->out);
+		cl->out = NULL;
+		cl->out_cap = cl->out_len = cl->out_off = 0;
+		trim = 1;
+	}
+	if (trim)
+		malloc_trim(0);
+}
+
 static void client_read(struct control *c, struct client *cl)
 {
 	char *nl;
@@ -382,6 +410,8 @@ static void client_read(struct control *c, struct client *cl)
 			cl->in[cl->in_len] = 0;
 		}
 	}
+	if (!cl->dead)
+		client_shrink(cl);
 }
 
 static void client_write(struct client *cl)
@@ -400,6 +430,8 @@ static void client_write(struct client *cl)
 	cl->out_off = cl->out_len = 0;
 	if (cl->eof)
 		client_drop(cl);
+	else
+		client_shrink(cl);
 }
 
 int control_pollfds(struct control *c, struct pollfd *fds, int max)

@@ -605,7 +605,9 @@ static int teardown(struct nvgred *d)
 		xdp_underlay_detach(d);
 	}
 	/* vports: from the state file and its journal ("vport add NAME ... dev IFNAME") */
-	if (root && json_object_object_get_ex(root, "commands", &cmds))
+	if (root && json_object_object_get_ex(root, "commands", &cmds))	/* version 1 */
+		detach_devs_of(cmds);
+	if (root && json_object_object_get_ex(root, "vports", &cmds))
 		detach_devs_of(cmds);
 	journal = state_journal_commands(d);
 	detach_devs_of(journal);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE	/* asprintf */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,14 @@ static void save_vsids(struct nvgred *d, json_object *cmds)
 	}
 }
 
-/* Lookup records with their customer IPs (IPs of vports are the vports'). */
-/* 0, or -errno when the records cannot be read: then nothing may be written. */
-static int save_routes(struct nvgred *d, json_object *cmds)
+/*
+ * Lookup records with their customer IPs (IPs of vports are the vports'),
+ * one string "VSID MAC [IP] PA" per record and IP, as route import takes
+ * them: a million records are a million small JSON strings, not arrays of
+ * six.  0, or -errno when the records cannot be read: then nothing may be
+ * written.
+ */
+static int save_routes(struct nvgred *d, json_object *routes_out)
 {
 	struct nvgre_mac_key *keys;
 	struct nvgre_route *routes;
@@ -68,18 +74,20 @@ static int save_routes(struct nvgred *d, json_object *cmds)
 	for (i = 0; i < n; i++) {
 		const struct nvgre_mac_key *k = &keys[i];
 		const struct nvgre_ip_entry *e;
-		char vs[16], mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
+		char mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN], line[128];
 
-		snprintf(vs, sizeof(vs), "%u", k->vsid);
 		nvgre_mac_str(k->mac, mac);
 		nvgre_ip_str(&routes[i].pa, pa, sizeof(pa));
 		e = nvgre_ips_of(ips, nips, k->vsid, k->mac, &cnt);
 		for (j = 0; e && j < cnt; j++) {
 			nvgre_ip_str(&e[j].ip, ip, sizeof(ip));
-			json_object_array_add(cmds, argv_of(6, (const char *[]){ "route", "add", vs, mac, ip, pa }));
+			snprintf(line, sizeof(line), "%u %s %s %s", k->vsid, mac, ip, pa);
+			json_object_array_add(routes_out, str(line));
 		}
-		if (!e)
-			json_object_array_add(cmds, argv_of(5, (const char *[]){ "route", "add", vs, mac, pa }));
+		if (!e) {
+			snprintf(line, sizeof(line), "%u %s %s", k->vsid, mac, pa);
+			json_object_array_add(routes_out, str(line));
+		}
 	}
 	free(keys);
 	free(routes);
@@ -204,7 +212,8 @@ static int journal_reset(struct nvgred *d)
 
 int state_save(struct nvgred *d)
 {
-	json_object *root = json_object_new_object(), *cmds = json_object_new_array();
+	json_object *root = json_object_new_object(), *vsids = json_object_new_array();
+	json_object *routes = json_object_new_array(), *vports = json_object_new_array();
 	unsigned long long gen = d->journal.gen + 1;
 	char *s;
 	int err;
@@ -214,12 +223,15 @@ int state_save(struct nvgred *d)
 	json_object_object_add(root, "offload", json_object_new_int(d->offload));
 	json_object_object_add(root, "offload_config", json_object_new_int(d->offload_config));
 	json_object_object_add(root, "underlay_mtu_orig", json_object_new_int(d->underlay_mtu_orig));
-	save_vsids(d, cmds);
-	err = save_routes(d, cmds);
-	save_vports(d, cmds);
+	save_vsids(d, vsids);
+	err = save_routes(d, routes);
+	save_vports(d, vports);
 	for (size_t i = 0; d->unrestored && i < json_object_array_length(d->unrestored); i++)
-		json_object_array_add(cmds, json_object_get(json_object_array_get_idx(d->unrestored, i)));
-	json_object_object_add(root, "commands", cmds);
+		json_object_array_add(vports, json_object_get(json_object_array_get_idx(d->unrestored, i)));
+	/* applied in this order at start */
+	json_object_object_add(root, "vsids", vsids);
+	json_object_object_add(root, "routes", routes);
+	json_object_object_add(root, "vports", vports);
 	/* without its lookup records the file must not replace the old one */
 	if (err || asprintf(&s, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0)
 		s = NULL;
@@ -227,6 +239,7 @@ int state_save(struct nvgred *d)
 		err = s ? write_atomically(d->state_path, s, strlen(s)) : -ENOMEM;
 	free(s);
 	json_object_put(root);
+	malloc_trim(0);	/* a million records' strings: give the memory back */
 	if (err) {
 		daemon_warn("state: cannot write %s: %s", d->state_path, strerror(-err));
 		return err;
@@ -309,14 +322,25 @@ static int state_set_aside(struct nvgred *d, const char *why)
 	return -EINVAL;
 }
 
+/* Run one command of the state: 0, or its status (err set). */
+static int state_run(struct nvgred *d, int argc, const char **argv, char *err, size_t errlen)
+{
+	json_object *res;
+	char *text;
+	int rc = cmd_run(d, argc, argv, NULL, &res, &text, err, errlen);
+
+	if (rc)
+		return rc;
+	json_object_put(res);
+	free(text);
+	return 0;
+}
+
 /* Apply one state entry: 0, -1 if malformed, or the command's status (err set). */
 static int state_apply(struct nvgred *d, json_object *a, char *err, size_t errlen)
 {
 	const char *argv[72];
-	json_object *res;
-	char *text;
 	size_t j, m = json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
-	int rc;
 
 	if (!m || m > NV_ARRAY_SIZE(argv))
 		return -1;
@@ -327,12 +351,7 @@ static int state_apply(struct nvgred *d, json_object *a, char *err, size_t errle
 		if (!argv[j])
 			return -1;
 	}
-	rc = cmd_run(d, m, argv, NULL, &res, &text, err, errlen);
-	if (rc)
-		return rc;
-	json_object_put(res);
-	free(text);
-	return 0;
+	return state_run(d, m, argv, err, errlen);
 }
 
 int state_retry(struct nvgred *d)
@@ -509,19 +528,82 @@ out:
 	return failed;
 }
 
-int state_restore(struct nvgred *d)
+/* The commands of root's array key, in order.  Returns how many failed. */
+static int restore_commands(struct nvgred *d, json_object *root, const char *key)
 {
-	json_object *root = json_object_from_file(d->state_path), *cmds, *v;
+	json_object *cmds;
 	size_t i, n;
 	int failed = 0;
+
+	if (!json_object_object_get_ex(root, key, &cmds))
+		return 0;
+	n = json_object_array_length(cmds);
+	for (i = 0; i < n; i++) {
+		json_object *a = json_object_array_get_idx(cmds, i);
+		char err[256], where[4300];
+		int rc = state_apply(d, a, err, sizeof(err));
+
+		if (!rc)
+			continue;
+		failed++;
+		snprintf(where, sizeof(where), "%s %s entry %zu", d->state_path, key, i + 1);
+		if (rc < 0)
+			daemon_warn("state: %s: not a list of strings: skipped", where);
+		else
+			restore_failed(d, a, where, err);
+	}
+	return failed;
+}
+
+/* The lookup records ("VSID MAC [IP] PA" each), as route add.  Returns how many failed. */
+static int restore_routes(struct nvgred *d, json_object *root)
+{
+	json_object *routes;
+	size_t i, n;
+	int failed = 0;
+
+	if (!json_object_object_get_ex(root, "routes", &routes))
+		return 0;
+	n = json_object_array_length(routes);
+	for (i = 0; i < n; i++) {
+		const char *line = json_object_get_string(json_object_array_get_idx(routes, i));
+		const char *argv[6] = { "route", "add" };
+		char buf[160], *tok, *save, err[256];
+		int words = 0, rc = -1;
+
+		if (line && strlen(line) < sizeof(buf)) {
+			snprintf(buf, sizeof(buf), "%s", line);
+			for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+				if (words++ < 4)
+					argv[1 + words] = tok;
+		}
+		if (words == 3 || words == 4) {
+			rc = state_run(d, 2 + words, argv, err, sizeof(err));
+			if (!rc)
+				continue;
+		}
+		failed++;
+		if (rc < 0)
+			daemon_warn("state: %s routes entry %zu: not \"VSID MAC [IP] PA\": skipped",
+				    d->state_path, i + 1);
+		else
+			daemon_warn("state: %s routes entry %zu: %s", d->state_path, i + 1, err);
+	}
+	return failed;
+}
+
+int state_restore(struct nvgred *d)
+{
+	json_object *root = json_object_from_file(d->state_path), *v;
+	int failed = 0, version;
 
 	if (!root) {
 		if (access(d->state_path, F_OK))
 			return 0;	/* first start */
 		return state_set_aside(d, "is not valid JSON");
 	}
-	if (!json_object_object_get_ex(root, "version", &v) ||
-	    json_object_get_int(v) != NVGRE_STATE_VERSION) {
+	version = json_object_object_get_ex(root, "version", &v) ? json_object_get_int(v) : 0;
+	if (version != NVGRE_STATE_VERSION && version != 1) {
 		json_object_put(root);
 		return state_set_aside(d, "has an unknown version");
 	}
@@ -535,23 +617,13 @@ int state_restore(struct nvgred *d)
 		d->underlay_mtu_orig = json_object_get_int(v);
 	if (json_object_object_get_ex(root, "journal_gen", &v))
 		d->journal.gen = (unsigned long long)json_object_get_int64(v);
-	if (!json_object_object_get_ex(root, "commands", &cmds))
-		cmds = NULL;
-	n = cmds ? json_object_array_length(cmds) : 0;
 	d->restoring = 1;
-	for (i = 0; i < n; i++) {
-		json_object *a = json_object_array_get_idx(cmds, i);
-		char err[256], where[4300];
-		int rc = state_apply(d, a, err, sizeof(err));
-
-		if (!rc)
-			continue;
-		failed++;
-		snprintf(where, sizeof(where), "%s entry %zu", d->state_path, i + 1);
-		if (rc < 0)
-			daemon_warn("state: %s: not a list of strings: skipped", where);
-		else
-			restore_failed(d, a, where, err);
+	if (version == 1) {	/* every object as a command */
+		failed += restore_commands(d, root, "commands");
+	} else {
+		failed += restore_commands(d, root, "vsids");
+		failed += restore_routes(d, root);
+		failed += restore_commands(d, root, "vports");
 	}
 	failed += journal_replay(d);
 	d->restoring = 0;

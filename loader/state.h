@@ -16,7 +16,9 @@
 
 #include "daemon.h"
 
-#define NVGRE_STATE_VERSION 1
+/* 2: "vsids" and "vports" as commands, "routes" as "VSID MAC [IP] PA" strings;
+ * 1 (read too): one "commands" list of everything */
+#define NVGRE_STATE_VERSION 2
 
 #define STATE_JOURNAL_MAX	4096	/* entries; then the state file is written whole */
 

@@ -511,12 +511,13 @@ static int vport_has_mac(const struct nvgred *d, __u32 vsid, const __u8 mac[6])
 	return 0;
 }
 
-/*
- * What the tables cannot take is refused before anything is written: a
- * customer IP held by another MAC (in the file; a vport's; a lookup
- * record's when merging), and more remote PAs per VSID and family than a
- * replication list holds.  recs are sorted by VSID.
- */
+/* A long loop over records tells systemd's watchdog now and then that we live. */
+static void keepalive_every(size_t i)
+{
+	if (!(i & 4095))
+		daemon_keepalive();
+}
+
 /* Add recs to the table; if one fails (table full), take back what the others made. */
 static int import_merge(struct nvgred *d, const struct nvgre_route_rec *recs, size_t n)
 {
@@ -527,6 +528,7 @@ static int import_merge(struct nvgred *d, const struct nvgre_route_rec *recs, si
 	if (!made)
 		return -ENOMEM;
 	for (i = 0; i < n && !err; i++) {
+		keepalive_every(i);
 		nvgre_dp_route_probe(&d->dp, &recs[i], &mac_new, &ip_new);
 		err = nvgre_dp_route_add(&d->dp, recs[i].vsid, recs[i].mac,
 					 recs[i].has_ip ? &recs[i].ip : NULL, &recs[i].pa);
@@ -539,6 +541,12 @@ static int import_merge(struct nvgred *d, const struct nvgre_route_rec *recs, si
 	return err;
 }
 
+/*
+ * What the tables cannot take is refused before anything is written: a
+ * customer IP held by another MAC (in the file; a vport's; a lookup
+ * record's when merging), and more remote PAs per VSID and family than a
+ * replication list holds.  recs are sorted by VSID.
+ */
 static int import_check_fit(struct cmd_ctx *c, const struct import_rec *recs, size_t n, int replace)
 {
 	struct nvgred *d = c->d;
@@ -558,6 +566,7 @@ static int import_check_fit(struct cmd_ctx *c, const struct import_rec *recs, si
 		struct nvgre_ip_key k;
 		struct nvgre_ip_mac owner;
 
+		keepalive_every(i);
 		nvgre_ip_str(&r->r.ip, ip, sizeof(ip));
 		if (p && p->r.vsid == r->r.vsid && !memcmp(&p->r.ip, &r->r.ip, sizeof(r->r.ip)) &&
 		    memcmp(p->r.mac, r->r.mac, 6)) {
@@ -641,6 +650,7 @@ static int route_import(struct cmd_ctx *c)
 		struct route_args ra;
 		char why[256];
 
+		keepalive_every(i);
 		if (m != 3 && m != 4) {
 			err = usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
 			goto out;
@@ -675,6 +685,7 @@ static int route_import(struct cmd_ctx *c)
 		struct nvgre_mac_key k = { .vsid = recs[i].r.vsid };
 		struct nvgre_route old;
 
+		keepalive_every(i);
 		if (i && same_mac(&recs[i], &recs[i - 1])) {
 			if (memcmp(&recs[i].r.pa, &recs[i - 1].r.pa, sizeof(recs[i].r.pa))) {
 				size_t first = recs[i].line < recs[i - 1].line ? recs[i].line : recs[i - 1].line;

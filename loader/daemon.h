@@ -88,6 +88,11 @@ int daemon_tenant_mtu(struct nvgred *d);
 
 #include <syslog.h>
 
+/* Tell systemd's watchdog we are alive, if half its interval passed since
+ * the last time: the main loop, and long operations (a million-record
+ * import) every so often. */
+void daemon_keepalive(void);
+
 void daemon_logp(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define daemon_log(...)  daemon_logp(LOG_INFO, __VA_ARGS__)
 #define daemon_warn(...) daemon_logp(LOG_WARNING, __VA_ARGS__)

@@ -461,6 +461,39 @@ static void link_changed(struct nvgred *d, int fd)
 	update_vport_mtus(d);
 }
 
+/* systemd's watchdog (WatchdogSec): 0 when it is off. */
+static uint64_t wd_usec;
+static struct timespec last_wd;
+
+static long long wd_ms_since_ping(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - last_wd.tv_sec) * 1000LL + (now.tv_nsec - last_wd.tv_nsec) / 1000000;
+}
+
+void daemon_keepalive(void)
+{
+	if (!wd_usec || wd_ms_since_ping() < (long long)(wd_usec / 2000))
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	clock_gettime(CLOCK_MONOTONIC, &last_wd);
+}
+
+/* Milliseconds until the next ping is due (half the interval), or timeout. */
+static int wd_due_ms(int timeout)
+{
+	long long due;
+
+	if (!wd_usec)
+		return timeout;
+	due = (long long)(wd_usec / 2000) - wd_ms_since_ping();
+	if (due < 0)
+		due = 0;
+	return due < timeout || timeout < 0 ? (int)due : timeout;
+}
+
 static int run(struct nvgred *d)
 {
 	struct pollfd fds[CONTROL_MAX_CLIENTS + 6];	/* 2 listening, clients, 4 of ours */
@@ -468,8 +501,6 @@ static int run(struct nvgred *d)
 	int timeout;
 	sigset_t mask;
 	int sfd, nfd, n, nctl;
-	uint64_t wd_usec = 0;
-	struct timespec last_wd = {};
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -486,13 +517,13 @@ static int run(struct nvgred *d)
 	events = ring_buffer__new(d->dp.events_fd, on_event, d, NULL);
 	if (!events)
 		daemon_warn("drop events unavailable: %s", strerror(errno));
-	sd_watchdog_enabled(0, &wd_usec);
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
 	sd_notifyf(0, "READY=1\nSTATUS=serving %s on %s", d->cfg.underlay, d->socket_path);
 	daemon_log("ready: underlay %s, socket %s, pins %s", d->cfg.underlay, d->socket_path,
 		   d->pin_dir);
 
 	for (;;) {
-		struct timespec now;
 		int i;
 
 		/* the control sockets first, then ours */
@@ -503,28 +534,11 @@ static int run(struct nvgred *d)
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = nfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = d->pa_neigh.fd, .events = POLLIN };
-		/* wake up for the next PA neighbour pass, and the next watchdog
-		 * ping: half the interval after the last */
-		timeout = pa_neigh_due_ms(&d->pa_neigh);
-		if (wd_usec) {
-			long long due;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			due = (last_wd.tv_sec - now.tv_sec) * 1000LL +
-			      (last_wd.tv_nsec - now.tv_nsec) / 1000000 + (long long)(wd_usec / 2000);
-			if (due < timeout)
-				timeout = due > 0 ? (int)due : 0;
-		}
+		/* wake up for the next PA neighbour pass, and the next watchdog ping */
+		timeout = wd_due_ms(pa_neigh_due_ms(&d->pa_neigh));
 		if (poll(fds, n, timeout) < 0 && errno != EINTR)
 			break;
-		if (wd_usec) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((now.tv_sec - last_wd.tv_sec) * 1000000LL +
-			    (now.tv_nsec - last_wd.tv_nsec) / 1000 >= (long long)(wd_usec / 2)) {
-				sd_notify(0, "WATCHDOG=1");
-				last_wd = now;
-			}
-		}
+		daemon_keepalive();
 		if (fds[nctl + 1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 

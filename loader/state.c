@@ -76,6 +76,8 @@ static int save_routes(struct nvgred *d, json_object *routes_out)
 		const struct nvgre_ip_entry *e;
 		char mac[18], pa[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN], line[128];
 
+		if (!(i & 4095))
+			daemon_keepalive();	/* a million records take a while */
 		nvgre_mac_str(k->mac, mac);
 		nvgre_ip_str(&routes[i].pa, pa, sizeof(pa));
 		e = nvgre_ips_of(ips, nips, k->vsid, k->mac, &cnt);

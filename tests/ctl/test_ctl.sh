@@ -1031,10 +1031,11 @@ cp "$T/A.conf.good" "$WORK/A.conf"
 
 # [vports] devices: applies to vport add; the vports outside it stay, said at SIGHUP
 reloads() { grep -c "configuration reloaded" "$WORK/A.log"; }
+reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
 r0=$(reloads)
 printf '[vports]\ndevices = tv4 pv* nosuch*\n' >>"$WORK/A.conf"
 kill -HUP "$PID_A"
-wait_for 3 test "$(reloads)" -gt "$r0"
+wait_for 3 reloaded_since "$r0"
 ok $(grep -q "reload: vport v1 is on tv1, which \[vports\] devices does not allow now" "$WORK/A.log" &&
 	echo 0 || echo 1) "SIGHUP with [vports] devices: a vport outside it is named in the log" \
 	"$(tail -n 4 "$WORK/A.log")"
@@ -1046,7 +1047,7 @@ ctl A vport del v2 >/dev/null
 cp "$T/A.conf.good" "$WORK/A.conf"
 r0=$(reloads)
 kill -HUP "$PID_A"
-wait_for 3 test "$(reloads)" -gt "$r0"
+wait_for 3 reloaded_since "$r0"
 accept "SIGHUP without [vports]: any device again" A vport add v2 vsid 5000 mac $MAC2 dev tv2
 ctl A vport del v2 >/dev/null
 
@@ -1311,11 +1312,14 @@ ok $([ $? = 0 ] && grep -q "routes entry 1: MAC 'zz:00:00:00:50:01'" "$WORK/A.lo
 # A big request's memory is given back: a route import of 60,000 records
 # (a 3 MB request, the records, the whole state file written after it)
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PID_A/status"; }
+many_routes() {	# many_routes VSID N: N records of VSID, MACs 02:79:VSID%256:..., 8 PAs
+	$PY -c "
+for i in range($2):
+    print('$1 02:79:%02x:%02x:%02x:%02x 198.18.0.%d' % ($1 & 255, i >> 16, (i >> 8) & 255, i & 255, 2 + i % 8))"
+}
 ctl A route export >"$T/keep.routes"
 ctl A vsid add 7790 >/dev/null
-$PY -c "
-for i in range(60000):
-    print('7790 02:79:00:%02x:%02x:%02x 198.18.0.%d' % (i >> 16, (i >> 8) & 255, i & 255, 2 + i % 8))" >"$T/big.routes"
+many_routes 7790 60000 >"$T/big.routes"
 rss0=$(rss_kb)
 run A route import "$T/big.routes"
 rss1=$(rss_kb)
@@ -1327,6 +1331,39 @@ ctl A vsid del 7790 >/dev/null
 snap A >"$T/big.after"
 $PY "$ROOT/tests/ctl/snap_same.py" "$T/v1.before" "$T/big.after" >"$T/big.diag"
 ok $? "... and import --replace of the export before it brings the table back" "$(cat "$T/big.diag")"
+
+# systemd (sd_notify, as Type=notify and WatchdogSec use it): READY once
+# serving; the watchdog fed through a long route import (else systemd
+# kills nvgred mid-import); RELOADING then READY on SIGHUP; STOPPING.
+NOTIFY="$PY $CTLDIR/notify_listen.py"
+mono() { $PY -c 'import time; print("%.3f" % time.monotonic())'; }
+$NOTIFY listen "$T/notify.sock" "$T/notify.log" &
+BG_PIDS+=($!)
+wait_for 3 test -S "$T/notify.sock"
+stop_daemon A
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 start_daemon A >/dev/null
+wait_for 3 grep -q ' READY=1$' "$T/notify.log"
+ok $? "sd_notify: READY=1 once serving" "$(cat "$T/notify.log")"
+ctl A vsid add 7791 >/dev/null
+many_routes 7791 400000 >"$T/wd.routes"
+t0=$(mono)
+run A route import "$T/wd.routes"
+t1=$(mono)
+read -r gap pings < <($NOTIFY gaps "$T/notify.log" "$t0" "$t1")
+ok $([ "$RC" = 0 ] && $PY -c "import sys; sys.exit(0 if $gap < 2.0 else 1)" && echo 0 || echo 1) \
+	"a route import of 400,000 records ($t0 -> $t1 s): WATCHDOG=1 within every 2 s (WATCHDOG_USEC), longest gap $gap s, $pings pings" \
+	"status $RC: $(cat "$T/err"; tail -n 5 "$T/notify.log")"
+run A route import "$T/keep.routes" --replace
+ctl A vsid del 7791 >/dev/null
+kill -HUP "$PID_A"
+two_readies() { [ "$(grep -c ' READY=1$' "$T/notify.log")" = 2 ]; }
+wait_for 3 two_readies
+ok $([ $? = 0 ] && grep -q ' RELOADING=1$' "$T/notify.log" && echo 0 || echo 1) \
+	"sd_notify: SIGHUP sends RELOADING=1, then READY=1 again" "$(grep -v WATCHDOG "$T/notify.log")"
+stop_daemon A
+ok $(grep -q ' STOPPING=1$' "$T/notify.log" && echo 0 || echo 1) "sd_notify: SIGTERM sends STOPPING=1" \
+	"$(grep -v WATCHDOG "$T/notify.log")"
+start_daemon A >/dev/null
 
 pinned_vport() {	# pinned_vport FIELD MAC: FIELD of the pinned nv_vports entry of MAC
 	bpftool -j map dump pinned "$WORK/bpf/A/nv_vports" | $PY -c "import json, sys

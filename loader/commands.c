@@ -511,6 +511,42 @@ static int vport_has_mac(const struct nvgred *d, __u32 vsid, const __u8 mac[6])
 	return 0;
 }
 
+int words_split(char *s, const char **w, int max)
+{
+	char *tok, *save;
+	int n = 0;
+
+	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (n++ < max)
+			w[n - 1] = tok;
+	return n;
+}
+
+/*
+ * The words of one imported record into a[] (up to 4): a string "VSID MAC
+ * [IP] PA" (split in buf), or an array of strings.  How many words there
+ * are (a[] holds the first 4), or -EINVAL for a field that is no string.
+ */
+static int import_words(json_object *rec, char *buf, size_t len, const char *a[4])
+{
+	size_t j, m;
+
+	if (json_object_is_type(rec, json_type_string)) {
+		snprintf(buf, len, "%s", json_object_get_string(rec));
+		return words_split(buf, a, 4);
+	}
+	m = json_object_is_type(rec, json_type_array) ? json_object_array_length(rec) : 0;
+	for (j = 0; j < m; j++) {
+		json_object *f = json_object_array_get_idx(rec, j);
+
+		if (!json_object_is_type(f, json_type_string))
+			return -EINVAL;
+		if (j < 4)
+			a[j] = json_object_get_string(f);
+	}
+	return (int)m;
+}
+
 /* A long loop over records tells systemd's watchdog now and then that we live. */
 static void keepalive_every(size_t i)
 {
@@ -644,25 +680,20 @@ static int route_import(struct cmd_ctx *c)
 	}
 	for (i = 0; i < n; i++) {
 		json_object *rec = json_object_array_get_idx(c->records, i);
-		size_t j, m = json_object_is_type(rec, json_type_array) ?
-			      json_object_array_length(rec) : 0;
 		const char *a[4];
 		struct route_args ra;
-		char why[256];
+		char why[256], words[256];
+		int m;
 
 		keepalive_every(i);
+		m = import_words(rec, words, sizeof(words), a);
+		if (m == -EINVAL) {
+			err = usage(c, "record %zu: fields must be strings", i + 1);
+			goto out;
+		}
 		if (m != 3 && m != 4) {
 			err = usage(c, "record %zu: expected VSID MAC [IP] PA", i + 1);
 			goto out;
-		}
-		for (j = 0; j < m; j++) {
-			json_object *f = json_object_array_get_idx(rec, j);
-
-			if (!json_object_is_type(f, json_type_string)) {
-				err = usage(c, "record %zu: fields must be strings", i + 1);
-				goto out;
-			}
-			a[j] = json_object_get_string(f);
 		}
 		if (route_parse(c, m, a, &ra)) {
 			snprintf(why, sizeof(why), "%s", c->err);

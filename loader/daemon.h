@@ -88,6 +88,9 @@ int daemon_tenant_mtu(struct nvgred *d);
 
 #include <syslog.h>
 
+/* Split s in place at spaces: the first max words into w[]; how many there are. */
+int words_split(char *s, const char **w, int max);
+
 /* Tell systemd's watchdog we are alive, if half its interval passed since
  * the last time: the main loop, and long operations (a million-record
  * import) every so often. */

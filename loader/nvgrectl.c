@@ -286,12 +286,16 @@ static void consume_line(char *buf, size_t *len)
 	*len -= used;
 }
 
-/* route import: each non-empty, non-comment line is "VSID MAC [IP] PA". */
+/*
+ * route import: each non-empty, non-comment line is "VSID MAC [IP] PA",
+ * sent as one string of its words (a million records: a million small
+ * strings, not arrays of them).
+ */
 static json_object *read_records(const char *path, int **lines)
 {
 	json_object *recs = json_object_new_array();
 	FILE *f = fopen(path, "r");
-	char line[1024];
+	char line[1024], words[1024];
 	int lineno = 0, n = 0, cap = 0;
 
 	if (!f) {
@@ -301,24 +305,22 @@ static json_object *read_records(const char *path, int **lines)
 	}
 	*lines = NULL;
 	while (fgets(line, sizeof(line), f)) {
-		json_object *rec = json_object_new_array();
 		char *tok, *save, *hash = strchr(line, '#');
+		size_t used = 0;
 
 		lineno++;
 		if (hash)
 			*hash = 0;
 		for (tok = strtok_r(line, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save))
-			json_object_array_add(rec, json_object_new_string(tok));
-		if (!json_object_array_length(rec)) {
-			json_object_put(rec);
+			used += snprintf(words + used, sizeof(words) - used, "%s%s", used ? " " : "", tok);
+		if (!used)
 			continue;
-		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			*lines = realloc(*lines, cap * sizeof(int));
 		}
 		(*lines)[n++] = lineno;
-		json_object_array_add(recs, rec);
+		json_object_array_add(recs, json_object_new_string(words));
 	}
 	fclose(f);
 	return recs;

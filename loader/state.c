@@ -570,14 +570,12 @@ static int restore_routes(struct nvgred *d, json_object *root)
 	for (i = 0; i < n; i++) {
 		const char *line = json_object_get_string(json_object_array_get_idx(routes, i));
 		const char *argv[6] = { "route", "add" };
-		char buf[160], *tok, *save, err[256];
+		char buf[160], err[256];
 		int words = 0, rc = -1;
 
 		if (line && strlen(line) < sizeof(buf)) {
 			snprintf(buf, sizeof(buf), "%s", line);
-			for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-				if (words++ < 4)
-					argv[1 + words] = tok;
+			words = words_split(buf, argv + 2, 4);
 		}
 		if (words == 3 || words == 4) {
 			rc = state_run(d, 2 + words, argv, err, sizeof(err));

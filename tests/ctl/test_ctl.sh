@@ -544,6 +544,23 @@ jq_ok "route list shows the imported records" \
 	 (7000, '02:00:00:00:70:02', '198.18.0.3', ()),
 	 (7001, '02:00:00:00:70:03', '2001:db8:ffff::9', ('192.0.2.3',))]" B route list
 
+# on the wire a record is one string of its words (nvgrectl sends those);
+# an array of the words is taken too
+$PROTO send "$WORK/B.sock" '{"version": 1, "argv": ["route", "import"], "records": ["7000 02:00:00:00:70:31 198.18.0.3", ["7000", "02:00:00:00:70:32", "192.0.2.32", "198.18.0.3"]]}' >"$T/p.out"
+$JCHECK "j['ok'] is True and j['result']['imported'] == 2" <"$T/p.out" >"$T/j.diag"
+ok $? "route import over the protocol: a record as a string and one as an array" "$(cat "$T/p.out" "$T/j.diag")"
+jq_ok "... both in the table" "sorted((r['mac'], tuple(r['ips'])) for r in j['routes'] if r['mac'] in ('02:00:00:00:70:31', '02:00:00:00:70:32')) == [
+	 ('02:00:00:00:70:31', ()), ('02:00:00:00:70:32', ('192.0.2.32',))]" B route list
+for bad in '["7000 02:00:00:00:70:33 198.18.0.3", ["7000", 5, "198.18.0.3"]]|record 2: fields must be strings' \
+	'["7000 02:00:00:00:70:33 198.18.0.3 192.0.2.3 x"]|record 1: expected VSID MAC \[IP\] PA' \
+	'[7000]|record 1: expected VSID MAC \[IP\] PA'; do
+	$PROTO send "$WORK/B.sock" "{\"version\": 1, \"argv\": [\"route\", \"import\"], \"records\": ${bad%%|*}}" >"$T/p.out"
+	$JCHECK "j['ok'] is False and j['status'] == 2 and re.match(r'${bad#*|}', j['error'])" <"$T/p.out" >"$T/j.diag"
+	ok $? "route import over the protocol, records ${bad%%|*}: refused, ${bad#*|}" "$(cat "$T/p.out" "$T/j.diag")"
+done
+ctl B route del 7000 02:00:00:00:70:31 >/dev/null
+ctl B route del 7000 02:00:00:00:70:32 >/dev/null
+
 # bad_import STATUS LINE DESCRIPTION WHY_ERE [--replace]: stdin is the file
 bad_import() {
 	local st=$1 line=$2 desc=$3 why=$4 f=$T/bad_import.txt

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/if_xdp.h>
 #include <bpf/bpf.h>
+#include <json-c/printbuf.h>
 
 #include <nvgre/ctl.h>
 #include <nvgre/offload.h>
@@ -34,6 +35,7 @@ struct cmd_ctx {
 	int argc;
 	const char *const *argv;
 	json_object *records;
+	int output;		/* CMD_OUT_*: what the client shows */
 	json_object *result;
 	FILE *text;		/* human-readable output */
 	char *err;
@@ -403,10 +405,12 @@ static int route_add_args(struct cmd_ctx *c, int n, const char *const *a)
 }
 
 /* Visit every lookup record: (vsid, mac, pa) and its customer IPs.  0 or -errno. */
+struct route_out;
+
 static int routes_walk(struct nvgred *d, __u32 only_vsid,
-			void (*fn)(struct cmd_ctx *, __u32, const __u8 *, const union nvgre_ip *,
-				   const union nvgre_ip *, int),
-			struct cmd_ctx *c)
+		       void (*fn)(struct route_out *, __u32, const __u8 *, const union nvgre_ip *,
+				  const union nvgre_ip *, int),
+		       struct route_out *o)
 {
 	struct nvgre_mac_key *keys;
 	struct nvgre_route *routes;
@@ -432,7 +436,7 @@ static int routes_walk(struct nvgred *d, __u32 only_vsid,
 		e = nvgre_ips_of(all, nips, k->vsid, k->mac, &cnt);
 		for (j = 0; e && j < cnt && j < NV_ARRAY_SIZE(ips); j++)
 			ips[j] = e[j].ip;
-		fn(c, k->vsid, k->mac, &routes[i].pa, ips, e ? (int)j : 0);
+		fn(o, k->vsid, k->mac, &routes[i].pa, ips, e ? (int)j : 0);
 	}
 	free(all);
 	free(keys);
@@ -440,37 +444,47 @@ static int routes_walk(struct nvgred *d, __u32 only_vsid,
 	return 0;
 }
 
-static void route_print(struct cmd_ctx *c, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa,
+/*
+ * route list / export of a million records: only the output the client
+ * shows, and its JSON written as text (prerendered), not a million json-c
+ * objects.
+ */
+struct route_out {
+	struct cmd_ctx *c;
+	int export;
+	FILE *json;		/* the "routes" array, rendered; NULL: not wanted */
+	size_t n;
+};
+
+static void route_print(struct route_out *o, __u32 vsid, const __u8 *mac, const union nvgre_ip *pa,
 			const union nvgre_ip *ips, int n)
 {
+	FILE *text = o->c->output & CMD_OUT_TEXT ? o->c->text : NULL;
 	char m[18], p[INET6_ADDRSTRLEN], ip[INET6_ADDRSTRLEN];
-	json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	int export = !strcmp(c->argv[1], "export");
 	int i;
 
 	nvgre_mac_str(mac, m);
 	nvgre_ip_str(pa, p, sizeof(p));
-	json_object_object_add(o, "vsid", json_object_new_int(vsid));
-	json_object_object_add(o, "mac", json_object_new_string(m));
-	json_object_object_add(o, "pa", json_object_new_string(p));
+	if (o->json)
+		fprintf(o->json, "%s{\"vsid\":%u,\"mac\":\"%s\",\"pa\":\"%s\",\"ips\":[",
+			o->n++ ? "," : "", vsid, m, p);
+	if (text && !o->export)
+		fprintf(text, "%-8u %s  %-20s", vsid, m, p);
 	for (i = 0; i < n; i++) {
 		nvgre_ip_str(&ips[i], ip, sizeof(ip));
-		json_object_array_add(arr, json_object_new_string(ip));
-		if (export)
-			fprintf(c->text, "%u %s %s %s\n", vsid, m, ip, p);
+		if (o->json)
+			fprintf(o->json, "%s\"%s\"", i ? "," : "", ip);
+		if (text && o->export)
+			fprintf(text, "%u %s %s %s\n", vsid, m, ip, p);
+		else if (text)
+			fprintf(text, " %s", ip);
 	}
-	json_object_object_add(o, "ips", arr);
-	json_object_array_add(json_object_object_get(c->result, "routes"), o);
-	if (export && !n)
-		fprintf(c->text, "%u %s %s\n", vsid, m, p);
-	if (!export) {
-		fprintf(c->text, "%-8u %s  %-20s", vsid, m, p);
-		for (i = 0; i < n; i++) {
-			nvgre_ip_str(&ips[i], ip, sizeof(ip));
-			fprintf(c->text, " %s", ip);
-		}
-		fprintf(c->text, "\n");
-	}
+	if (o->json)
+		fputs("]}", o->json);
+	if (text && o->export && !n)
+		fprintf(text, "%u %s %s\n", vsid, m, p);
+	if (text && !o->export)
+		fputc('\n', text);
 }
 
 struct import_rec {
@@ -759,6 +773,53 @@ out:
 	return err;
 }
 
+/* json-c writes a prerendered value as it is. */
+static int prerendered_write(json_object *o, struct printbuf *pb, int level, int flags)
+{
+	const char *s = json_object_get_userdata(o);
+
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, s, (int)strlen(s));
+}
+
+static void prerendered_free(json_object *o, void *s)
+{
+	(void)o;
+	free(s);
+}
+
+/* route list [VSID] / route export */
+static int route_list(struct cmd_ctx *c, const char *op, __u32 vsid)
+{
+	struct route_out o = { .c = c, .export = !strcmp(op, "export") };
+	json_object *routes;
+	char *json = NULL;
+	size_t len = 0;
+	int err;
+
+	if (c->output & CMD_OUT_JSON) {
+		o.json = open_memstream(&json, &len);
+		if (!o.json)
+			return failed(c, "route %s: out of memory", op);
+		fputc('[', o.json);
+	}
+	err = routes_walk(c->d, vsid, route_print, &o);
+	if (o.json) {
+		fputc(']', o.json);
+		fclose(o.json);
+	}
+	if (err) {
+		free(json);
+		return failed(c, "route %s: reading the lookup records: %s", op, strerror(-err));
+	}
+	routes = json_object_new_array();
+	if (json)
+		json_object_set_serializer(routes, prerendered_write, json, prerendered_free);
+	json_object_object_add(c->result, "routes", routes);
+	return 0;
+}
+
 static int cmd_route(struct cmd_ctx *c)
 {
 	const char *op = c->argv[1];
@@ -792,11 +853,7 @@ static int cmd_route(struct cmd_ctx *c)
 			return usage(c, "route %s: unexpected '%s'", op, c->argv[c->argc - 1]);
 		if (c->argc == 3 && parse_vsid(c, c->argv[2], &vsid))
 			return NVGRE_EXIT_USAGE;
-		json_object_object_add(c->result, "routes", json_object_new_array());
-		err = routes_walk(c->d, vsid, route_print, c);
-		if (err)
-			return failed(c, "route %s: reading the lookup records: %s", op, strerror(-err));
-		return 0;
+		return route_list(c, op, vsid);
 	}
 	return usage(c, "route %s: unknown (add del list import export)", op);
 }
@@ -1398,10 +1455,11 @@ int cmd_mutates(int argc, const char *const *argv)
 	return k && k->mutates;
 }
 
-int cmd_run(struct nvgred *d, int argc, const char *const *argv, json_object *records,
+int cmd_run(struct nvgred *d, int argc, const char *const *argv, const struct cmd_request *rq,
 	    json_object **result, char **text, char *err, size_t errlen)
 {
-	struct cmd_ctx c = { .d = d, .argc = argc, .argv = argv, .records = records,
+	struct cmd_ctx c = { .d = d, .argc = argc, .argv = argv, .records = rq ? rq->records : NULL,
+			     .output = rq ? rq->output : CMD_OUT_TEXT | CMD_OUT_JSON,
 			     .err = err, .errlen = errlen };
 	const struct command *k;
 	size_t tlen = 0;

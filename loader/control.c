@@ -266,6 +266,7 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 	json_object *req = json_tokener_parse(line), *v, *argv_j, *records = NULL, *res, *r;
 	const char *argv[72];
 	char err[512], *text = NULL;
+	struct cmd_request rq;
 	size_t i, n;
 	int status;
 
@@ -296,6 +297,20 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 		argv[i] = json_object_get_string(a);
 	}
 	json_object_object_get_ex(req, "records", &records);
+	rq.records = records;
+	rq.output = CMD_OUT_TEXT | CMD_OUT_JSON;	/* a client that does not say */
+	if (json_object_object_get_ex(req, "output", &v)) {
+		const char *o = json_object_get_string(v);
+
+		if (o && !strcmp(o, "text")) {
+			rq.output = CMD_OUT_TEXT;
+		} else if (o && !strcmp(o, "json")) {
+			rq.output = CMD_OUT_JSON;
+		} else {
+			reply_error(cl, NVGRE_EXIT_USAGE, "output must be \"text\" or \"json\"");
+			goto out;
+		}
+	}
 
 	if (cl->consumer) {
 		handle_vmq_request(c, cl, n, argv);
@@ -309,7 +324,7 @@ static void handle_request(struct control *c, struct client *cl, const char *lin
 		text = strdup("monitoring: offload changes and drops follow\n");
 		status = 0;
 	} else {
-		status = cmd_run(c->d, n, argv, records, &res, &text, err, sizeof(err));
+		status = cmd_run(c->d, n, argv, &rq, &res, &text, err, sizeof(err));
 		if (status) {
 			reply_error(cl, status, err);
 			goto out;

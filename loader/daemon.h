@@ -59,13 +59,21 @@ struct nvgred {
 	void (*notify)(struct nvgred *d, json_object *event);
 };
 
+/* What a request brings besides its argv. */
+#define CMD_OUT_TEXT	1	/* the client shows the text */
+#define CMD_OUT_JSON	2	/* ... or the result */
+struct cmd_request {
+	json_object *records;	/* route import: its records */
+	int output;		/* CMD_OUT_*: what to build (route list of a million records) */
+};
+
 /*
  * Run one command (argv as in DESIGN's command-line contract).  Returns
  * NVGRE_EXIT_OK with *result (and *text for humans) set, or
  * NVGRE_EXIT_USAGE / NVGRE_EXIT_FAILED with a one-line reason in err.
- * records: the lines of route import (JSON array of string arrays).
+ * rq: NULL for no records and both outputs.
  */
-int cmd_run(struct nvgred *d, int argc, const char *const *argv, json_object *records,
+int cmd_run(struct nvgred *d, int argc, const char *const *argv, const struct cmd_request *rq,
 	    json_object **result, char **text, char *err, size_t errlen);
 
 /* Check the syntax of "vsid add ...", "route add ..." or "vport add ..." alone. */

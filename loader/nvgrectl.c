@@ -458,6 +458,9 @@ int main(int argc, char **argv)
 		json_object_object_add(req, "records", records);
 	}
 	json_object_object_add(req, "argv", args);
+	/* what is shown: nvgred builds only that (route list of a million records) */
+	json_object_object_add(req, "output",
+			       json_object_new_string(json_out || prometheus || watch ? "json" : "text"));
 	monitor = argc - optind == 1 && !strcmp(argv[optind], "monitor");
 	if (watch)
 		return watch_stats(sock, req, watch);

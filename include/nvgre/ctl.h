@@ -6,6 +6,8 @@
  *   request  {"version": 1, "argv": ["route", "add", "5000", ...]}
  *            route import adds "records": ["5000 02:.. 198.18.0.2", ...] (each
  *            "VSID MAC [IP] PA"; nvgred also takes each as an array of the words)
+ *            "output": "text" or "json": what the client shows; route list and
+ *            export then build only that (without it: both)
  *   reply    {"version": 1, "ok": true, "result": {...}, "text": "for humans"}
  *            {"version": 1, "ok": false, "status": 2, "error": "why"}
  *            status: 2 bad usage or input, 1 the operation failed.

@@ -561,6 +561,22 @@ done
 ctl B route del 7000 02:00:00:00:70:31 >/dev/null
 ctl B route del 7000 02:00:00:00:70:32 >/dev/null
 
+# "output": what the client shows is all nvgred builds for route list
+proto_ok() {	# proto_ok DESCRIPTION REQUEST CHECK: one raw request to B, CHECK over its reply
+	$PROTO send "$WORK/B.sock" "$2" >"$T/p.out"
+	$JCHECK "$3" <"$T/p.out" >"$T/j.diag"
+	ok $? "$1" "$(cat "$T/p.out" "$T/j.diag")"
+}
+list7000='{"version": 1, "argv": ["route", "list", "7000"]'
+proto_ok "route list with output text: the text, no records in the result" "$list7000, \"output\": \"text\"}" \
+	"j['ok'] is True and j['result']['routes'] == [] and '02:00:00:00:70:02' in j['text']"
+proto_ok "route list with output json: the records, no text" "$list7000, \"output\": \"json\"}" \
+	"j['ok'] is True and j['text'] == '' and sorted(r['mac'] for r in j['result']['routes']) == ['02:00:00:00:70:01', '02:00:00:00:70:02']"
+proto_ok "route list without output: both" "$list7000}" \
+	"j['ok'] is True and len(j['result']['routes']) == 2 and '02:00:00:00:70:02' in j['text']"
+proto_ok "output xml: refused" "$list7000, \"output\": \"xml\"}" \
+	"j['ok'] is False and j['status'] == 2 and 'output' in j['error']"
+
 # bad_import STATUS LINE DESCRIPTION WHY_ERE [--replace]: stdin is the file
 bad_import() {
 	local st=$1 line=$2 desc=$3 why=$4 f=$T/bad_import.txt
@@ -1329,10 +1345,12 @@ ok $([ $? = 0 ] && grep -q "routes entry 1: MAC 'zz:00:00:00:50:01'" "$WORK/A.lo
 # A big request's memory is given back: a route import of 60,000 records
 # (a 3 MB request, the records, the whole state file written after it)
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$PID_A/status"; }
-many_routes() {	# many_routes VSID N: N records of VSID, MACs 02:79:VSID%256:..., 8 PAs
-	$PY -c "
+many_routes() {	# many_routes VSID N: N records of VSID with an IPv6 address each, 8 PAs
+	$PY -c "import ipaddress
+net = int(ipaddress.IPv6Address('2001:db8:79:%x::' % $1))
 for i in range($2):
-    print('$1 02:79:%02x:%02x:%02x:%02x 198.18.0.%d' % ($1 & 255, i >> 16, (i >> 8) & 255, i & 255, 2 + i % 8))"
+    print('$1 02:79:%02x:%02x:%02x:%02x %s 198.18.0.%d' % ($1 & 255, i >> 16, (i >> 8) & 255, i & 255,
+          ipaddress.IPv6Address(net + i), 2 + i % 8))"
 }
 ctl A route export >"$T/keep.routes"
 ctl A vsid add 7790 >/dev/null
@@ -1362,14 +1380,31 @@ NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 start_daemon A >/dev/null
 wait_for 3 grep -q ' READY=1$' "$T/notify.log"
 ok $? "sd_notify: READY=1 once serving" "$(cat "$T/notify.log")"
 ctl A vsid add 7791 >/dev/null
-many_routes 7791 400000 >"$T/wd.routes"
+many_routes 7791 600000 >"$T/wd.routes"
 t0=$(mono)
 run A route import "$T/wd.routes"
 t1=$(mono)
 read -r gap pings < <($NOTIFY gaps "$T/notify.log" "$t0" "$t1")
 ok $([ "$RC" = 0 ] && $PY -c "import sys; sys.exit(0 if $gap < 2.0 else 1)" && echo 0 || echo 1) \
-	"a route import of 400,000 records ($t0 -> $t1 s): WATCHDOG=1 within every 2 s (WATCHDOG_USEC), longest gap $gap s, $pings pings" \
+	"a route import of 600,000 records ($t0 -> $t1 s): WATCHDOG=1 within every 2 s (WATCHDOG_USEC), longest gap $gap s, $pings pings" \
 	"status $RC: $(cat "$T/err"; tail -n 5 "$T/notify.log")"
+# route export / list of them: only the output shown is built (both were
+# 86 MB: "reply too large"), the JSON written as text
+run A route export
+ok $([ "$RC" = 0 ] && [ "$(grep -c '^7791 ' "$T/out")" = 600000 ] &&
+	cmp -s <(grep '^7791 ' "$T/out" | sort) <(sort "$T/wd.routes") && echo 0 || echo 1) \
+	"route export of 600,000 records with an address each: every line as imported" \
+	"status $RC: $(head -c 300 "$T/err")"
+run A --json route list 7791
+ok $([ "$RC" = 0 ] && $PY -c "import json, sys
+r = json.load(open('$T/out'))['routes']
+want = {l.split()[1]: l.split() for l in open('$T/wd.routes')}
+sys.exit(0 if len(r) == 600000 and all([str(x['vsid']), x['mac'], *x['ips'], x['pa']] == want[x['mac']] for x in r) else 1)" &&
+	echo 0 || echo 1) "route list --json of them: 600,000 records, each as imported" \
+	"status $RC: $(head -c 300 "$T/err")"
+run A route list 7791
+ok $([ "$RC" = 0 ] && [ "$(wc -l <"$T/out")" = 600000 ] && echo 0 || echo 1) \
+	"route list (text) of them: 600,000 lines" "status $RC: $(head -c 300 "$T/err")"
 run A route import "$T/keep.routes" --replace
 ctl A vsid del 7791 >/dev/null
 kill -HUP "$PID_A"

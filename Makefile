@@ -16,7 +16,7 @@ BPF_OBJS   := $(BPF_PROGS:%=$(BUILD)/%.bpf.o)
 SKELS      := $(BPF_PROGS:%=$(BUILD)/%.skel.h)
 BPF_HDRS   := $(wildcard bpf/*.h include/nvgre/*.h)
 
-LIB_SRCS   := loader/datapath.c loader/probe.c loader/segment.c
+LIB_SRCS   := loader/datapath.c loader/ip_index.c loader/probe.c loader/segment.c
 DAEMON_SRCS := loader/nvgred.c loader/config.c loader/commands.c loader/state.c \
               loader/control.c loader/attach.c loader/caps.c loader/ethtool.c \
               loader/vport_offload.c loader/xdp.c loader/rtnl.c \

@@ -162,6 +162,11 @@ struct bpf_object *nvgre_dp_open_xdp_object(struct nvgre_dp *dp)
 	return obj;
 }
 
+/* A whole map's entries in batches (below). */
+static int map_dump(int fd, size_t key_size, size_t val_size, void **keys, void **vals,
+		    size_t *n);
+static void ips_index_build(struct nvgre_dp *dp);
+
 int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
@@ -224,11 +229,14 @@ int nvgre_dp_open(struct nvgre_dp *dp, const char *pin_dir)
 	err = open_tx(dp) ?: open_xdp(dp) ?: open_xdp_vport(dp);
 	if (err)
 		nvgre_dp_close(dp);
+	else
+		ips_index_build(dp);	/* adopted maps have entries already */
 	return err;
 }
 
 void nvgre_dp_close(struct nvgre_dp *dp)
 {
+	ip_index_free(&dp->ipx);
 	if (dp->routes_fd > 0)
 		close(dp->routes_fd);
 	dp->routes_fd = 0;
@@ -381,33 +389,74 @@ static int ip_add(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *ip, con
 	struct nvgre_ip_key k = ip_key(vsid, ip);
 	struct nvgre_ip_mac m = {}, old;
 
+	int err;
+
 	if (!map_lookup(dp->ips_fd, &k, &old))
 		return memcmp(old.mac, mac, 6) ? -EADDRINUSE : 0;
 	memcpy(m.mac, mac, 6);
-	return map_update(dp->ips_fd, &k, &m, BPF_NOEXIST);
+	err = map_update(dp->ips_fd, &k, &m, BPF_NOEXIST);
+	if (!err)
+		ip_index_add(&dp->ipx, vsid, mac, ip);
+	return err;
 }
 
-/* Remove every customer IP of (vsid, mac) from nv_ips (control path: a scan). */
-static int map_dump(int fd, size_t key_size, size_t val_size, void **keys, void **vals,
-		    size_t *n);
+/* nv_ips[(vsid, ip)] goes if mac still holds it. */
+static void ip_del(struct nvgre_dp *dp, __u32 vsid, const union nvgre_ip *ip, const __u8 mac[6])
+{
+	struct nvgre_ip_key k = ip_key(vsid, ip);
+	struct nvgre_ip_mac m;
 
-/* Remove the customer IPs of (vsid, mac): one batched walk of nv_ips. */
-static void ips_del_mac(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+	if (!map_lookup(dp->ips_fd, &k, &m) && !memcmp(m.mac, mac, 6))
+		bpf_map_delete_elem(dp->ips_fd, &k);
+	ip_index_del(&dp->ipx, vsid, mac, ip);
+}
+
+/* The index of nv_ips by MAC (ip_index.h), from the map as it is. */
+static void ips_index_build(struct nvgre_dp *dp)
 {
 	struct nvgre_ip_key *keys;
 	struct nvgre_ip_mac *macs;
 	size_t n, i;
 
+	ip_index_free(&dp->ipx);
+	if (map_dump(dp->ips_fd, sizeof(*keys), sizeof(*macs), (void **)&keys, (void **)&macs, &n)) {
+		dp->ipx.broken = 1;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		ip_index_add(&dp->ipx, keys[i].vsid, macs[i].mac, &keys[i].ip);
+	free(keys);
+	free(macs);
+}
+
+
+/*
+ * Remove the customer IPs of (vsid, mac): those the index names; without a
+ * complete index, one batched walk of nv_ips.
+ */
+static void ips_del_mac(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
+{
+	union nvgre_ip ips[64];
+	struct nvgre_ip_key *keys;
+	struct nvgre_ip_mac *macs;
+	size_t n, i;
+	int m = dp->ipx.broken ? -1 : ip_index_get(&dp->ipx, vsid, mac, ips, NV_ARRAY_SIZE(ips));
+
+	if (m >= 0 && m <= (int)NV_ARRAY_SIZE(ips)) {
+		while (m--)
+			ip_del(dp, vsid, &ips[m], mac);
+		return;
+	}
 	if (map_dump(dp->ips_fd, sizeof(*keys), sizeof(*macs), (void **)&keys, (void **)&macs, &n)) {
 		/* out of memory: entry by entry, restarting after each delete */
 		struct nvgre_ip_key k, next, *prev = NULL;
-		struct nvgre_ip_mac m;
+		struct nvgre_ip_mac owner;
 
 		while (!bpf_map_get_next_key(dp->ips_fd, prev, &next)) {
 			k = next;
 			prev = &k;
-			if (k.vsid == vsid && !map_lookup(dp->ips_fd, &k, &m) &&
-			    !memcmp(m.mac, mac, 6)) {
+			if (k.vsid == vsid && !map_lookup(dp->ips_fd, &k, &owner) &&
+			    !memcmp(owner.mac, mac, 6)) {
 				bpf_map_delete_elem(dp->ips_fd, &k);
 				prev = NULL;
 			}
@@ -416,7 +465,7 @@ static void ips_del_mac(struct nvgre_dp *dp, __u32 vsid, const __u8 mac[6])
 	}
 	for (i = 0; i < n; i++)
 		if (keys[i].vsid == vsid && !memcmp(macs[i].mac, mac, 6))
-			bpf_map_delete_elem(dp->ips_fd, &keys[i]);
+			ip_del(dp, vsid, &keys[i].ip, mac);
 	free(keys);
 	free(macs);
 }
@@ -661,14 +710,9 @@ int nvgre_dp_route_undo(struct nvgre_dp *dp, const struct nvgre_route_rec *r, in
 			int ip_new)
 {
 	struct nvgre_mac_key k = mac_key(r->vsid, r->mac);
-	struct nvgre_ip_key ik;
-	struct nvgre_ip_mac m;
 
-	if (r->has_ip && ip_new) {
-		ik = ip_key(r->vsid, &r->ip);
-		if (!map_lookup(dp->ips_fd, &ik, &m) && !memcmp(m.mac, r->mac, 6))
-			bpf_map_delete_elem(dp->ips_fd, &ik);
-	}
+	if (r->has_ip && ip_new)
+		ip_del(dp, r->vsid, &r->ip, r->mac);
 	if (mac_new && !bpf_map_delete_elem(dp->routes_fd, &k))
 		return vsid_pa_ref(dp, r->vsid, &r->pa, -1);
 	return 0;
@@ -879,7 +923,7 @@ int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, s
 			continue;	/* a vport's address */
 		f = find_mac(recs, n, k.vsid, k.mac);
 		if (!f || memcmp(&f->pa, &r.pa, sizeof(r.pa)) || !has_ip(f, recs + n, &ik[i].ip))
-			bpf_map_delete_elem(dp->ips_fd, &ik[i]);
+			ip_del(dp, ik[i].vsid, &ik[i].ip, m.mac);
 	}
 	for (i = 0; i < nr; i++)	/* records gone or moved: their PA reference */
 		if (!route_at(table, rk[i].vsid, rk[i].mac, &old_pa[i].pa))

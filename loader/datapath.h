@@ -11,6 +11,7 @@
 #include <nvgre/meta.h>
 #include <nvgre/offload.h>
 #include <nvgre/reasons.h>
+#include "ip_index.h"
 
 struct nvgre_rx;
 struct nvgre_tx;
@@ -47,6 +48,7 @@ struct nvgre_dp {
 	int xdp_rx_fd, tc_rx_fd, tc_tx_fd;
 	int ncpus;
 	struct nvgre_probe probe;	/* what nvgre_dp_open found */
+	struct ip_index ipx;		/* nv_ips by (VSID, MAC) */
 };
 
 int nvgre_probe_kernel(struct nvgre_probe *p);

@@ -2140,6 +2140,59 @@ static void test_route_undo(void)
 	nvgre_dp_route_del(&env.dp, a.vsid, a.mac);
 }
 
+/* Is (vsid, ip) in nv_ips, and whose?  1 if mac holds it, 0 if nobody, -1 another MAC. */
+static int ip_owner_is(__u32 vsid, const char *ip, const __u8 mac[6])
+{
+	struct nvgre_ip_key ik = { .vsid = vsid };
+	struct nvgre_ip_mac im;
+
+	nvgre_ip_parse(ip, &ik.ip);
+	if (bpf_map_lookup_elem(env.dp.ips_fd, &ik, &im))
+		return 0;
+	return memcmp(im.mac, mac, 6) ? -1 : 1;
+}
+
+/*
+ * route del takes a record's customer IPs out of nv_ips, and only its own:
+ * found through the index by MAC (ip_index.h), or by walking nv_ips when
+ * the index is incomplete.
+ */
+static void test_route_del_ips(void)
+{
+	static const char *const a_ips[] = { "192.0.2.111", "192.0.2.112", "2001:db8:1::111" };
+	const __u8 a[6] = {0x02, 0, 0, 0xe1, 0, 1}, x[6] = {0x02, 0, 0, 0xe1, 0, 2};
+	union nvgre_ip pa, ip, got[4];
+	int pass, i, ok;
+
+	nvgre_ip_parse(T_PA_REMOTE4, &pa);
+	for (pass = 0; pass < 2; pass++) {
+		env.dp.ipx.broken = pass;	/* pass 1: as if an add had run out of memory */
+		for (i = 0; i < 3; i++) {
+			nvgre_ip_parse(a_ips[i], &ip);
+			nvgre_dp_route_add(&env.dp, T_VSID_E, a, &ip, &pa);
+		}
+		nvgre_ip_parse("192.0.2.113", &ip);
+		nvgre_dp_route_add(&env.dp, T_VSID_E, x, &ip, &pa);
+		ok = ip_index_get(&env.dp.ipx, T_VSID_E, a, got, 4) == 3 &&
+		     ip_index_get(&env.dp.ipx, T_VSID_E, x, got, 4) == 1 && !memcmp(&got[0], &ip, 16);
+		tap_ok(ok, "ip index%s: 3 IPs of record a, 1 of record x", pass ? " (incomplete)" : "");
+		nvgre_dp_route_del(&env.dp, T_VSID_E, a);
+		ok = 1;
+		for (i = 0; i < 3; i++)
+			ok = ok && ip_owner_is(T_VSID_E, a_ips[i], a) == 0;
+		tap_ok(ok && ip_owner_is(T_VSID_E, "192.0.2.113", x) == 1 &&
+		       ip_index_get(&env.dp.ipx, T_VSID_E, a, got, 4) == 0 &&
+		       ip_index_get(&env.dp.ipx, T_VSID_E, x, got, 4) == 1,
+		       "route del a%s: its 3 IPs gone from nv_ips and the index; x's IP stays",
+		       pass ? " (by walking nv_ips)" : " (through the index)");
+		nvgre_dp_route_del(&env.dp, T_VSID_E, x);
+		tap_ok(ip_owner_is(T_VSID_E, "192.0.2.113", x) == 0 &&
+		       ip_index_get(&env.dp.ipx, T_VSID_E, x, got, 4) == 0,
+		       "route del x%s: its IP gone", pass ? " (incomplete index)" : "");
+	}
+	env.dp.ipx.broken = 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const int modes[2] = { FWD_ON, FWD_OFF };
@@ -2184,6 +2237,7 @@ int main(int argc, char **argv)
 	test_copy_failed();
 	test_sw_gso();
 	test_route_undo();
+	test_route_del_ips();
 
 	testenv_sw_close(&env, T_ID_A3);
 	testenv_sw_close(&env, T_ID_B1);

@@ -27,6 +27,7 @@
 #include "tap.h"
 #include "pktbuild.h"
 #include "testenv.h"
+#include "../loader/ip_index.h"
 
 #define MAX_DIAG	5	/* mismatches printed per aggregated check */
 
@@ -1440,6 +1441,51 @@ static void test_truncation(int outer, int inner, int l4)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* ---- ip_index (loader/ip_index.c) against a plain model ------------------- */
+
+#define IPX_MACS	24
+#define IPX_IPS		6	/* distinct IPs a MAC can hold in this test */
+
+static void test_ip_index(void)
+{
+	struct ip_index x = {};
+	__u8 model[IPX_MACS][IPX_IPS] = {};	/* model[mac][ip]: held */
+	int step, bad = 0, first_bad = -1;
+
+	for (step = 0; step < 20000; step++) {
+		int m = rnd() % IPX_MACS, i = rnd() % IPX_IPS, add = rnd() % 3 != 0, n, k, j;
+		__u32 vsid = 5000 + m % 3;	/* MACs of three VSIDs */
+		__u8 mac[6] = {0x02, 0, 0, 0, 0, (__u8)m};
+		union nvgre_ip ip = {}, got[IPX_IPS + 1];
+
+		ip.b[15] = (__u8)(i + 1);
+		ip.b[0] = (__u8)m;	/* each MAC's own addresses */
+		if (add)
+			ip_index_add(&x, vsid, mac, &ip);
+		else
+			ip_index_del(&x, vsid, mac, &ip);
+		model[m][i] = add;
+		n = ip_index_get(&x, vsid, mac, got, IPX_IPS + 1);
+		unsigned int want = 0, seen = 0;
+
+		for (j = 0; j < IPX_IPS; j++)
+			want |= (unsigned int)model[m][j] << j;
+		for (j = 0; j < n && j <= IPX_IPS; j++)
+			seen |= got[j].b[0] == m && got[j].b[15] >= 1 && got[j].b[15] <= IPX_IPS ?
+				1u << (got[j].b[15] - 1) : 1u << 31;
+		k = __builtin_popcount(want);
+		if (n != k || seen != want) {
+			bad++;
+			if (first_bad < 0)
+				first_bad = step;
+		}
+	}
+	tap_ok(!bad && !x.broken, "ip index: 20000 random adds and deletes (24 MACs, 3 VSIDs): "
+	       "each MAC's IPs as a plain model says (%d wrong, first at step %d)", bad, first_bad);
+	ip_index_free(&x);
+	tap_ok(!x.root && !x.macs, "ip index: freed");
+}
+
 int main(void)
 {
 	const char *seed = getenv("NV_TEST_SEED");
@@ -1482,5 +1528,6 @@ int main(void)
 	test_truncation(4, 6, NV_IPPROTO_ICMP);
 	test_truncation(6, 4, NV_IPPROTO_TCP);
 
+	test_ip_index();
 	return tap_done();
 }

@@ -139,12 +139,34 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The output a client may leave unread: a reply (route list of a million
+ * records), or for a monitor the events it has not read yet
+ * (NVGRED_MONITOR_MAX for tests).
+ */
+static size_t client_out_max(const struct client *cl)
+{
+	static long monitor_max = -1;
+
+	if (!cl->monitor)
+		return CONTROL_MAX_OUT;
+	if (monitor_max < 0) {
+		const char *e = getenv("NVGRED_MONITOR_MAX");
+
+		monitor_max = e && atol(e) > 0 ? atol(e) : CONTROL_MAX_MONITOR_OUT;
+		if (e && atol(e) <= 0)
+			daemon_warn("NVGRED_MONITOR_MAX=%s: not a positive number; %ld used", e,
+				    monitor_max);
+	}
+	return (size_t)monitor_max;
+}
+
 /* Queue a line for the client; a client that lets output pile up is dropped. */
 static int client_send(struct client *cl, const char *s)
 {
 	size_t len = strlen(s) + 1;
 
-	if (cl->out_len - cl->out_off + len > CONTROL_MAX_OUT)
+	if (cl->out_len - cl->out_off + len > client_out_max(cl))
 		return -ENOBUFS;
 	if (cl->out_len + len > cl->out_cap) {
 		size_t cap = (cl->out_len + len) * 2;

@@ -15,6 +15,7 @@
 #define CONTROL_MAX_LINE	(64u << 20)	/* a route import of ~1M records */
 #define CONTROL_BUF_KEEP	(1u << 20)	/* an idle client's buffers beyond this are freed */
 #define CONTROL_MAX_OUT		(256u << 20)	/* route list --json of a million records */
+#define CONTROL_MAX_MONITOR_OUT	(4u << 20)	/* events a monitor has not read: then it goes */
 #define CONTROL_MAX_CONSUMERS	64		/* of the clients, on the consumer socket */
 #define CONTROL_MAX_CONSUMER_LINE 4096		/* "vport open NAME" and some room */
 

@@ -15,6 +15,11 @@
   proto.py partial SOCK READY SECS
                                  send half a request (no newline) and hold
   proto.py server SOCK VERSION   a fake nvgred answering one request with VERSION
+  proto.py stuckmon SOCK READY SECS
+                                 a monitor that reads nothing for SECS (small
+                                 receive buffer), then prints "closed" if nvgred
+                                 closed it meanwhile (EOF after what it had
+                                 sent), else "open"
 """
 import os
 import socket
@@ -78,6 +83,22 @@ def main():
         time.sleep(float(sys.argv[4]))
         for h in held:
             h.close()
+        s.close()
+        return 0
+    if cmd == "stuckmon":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(path)
+        s.sendall(b'{"version": 1, "argv": ["monitor"]}\n')
+        ready(sys.argv[3])
+        time.sleep(float(sys.argv[4]))
+        s.settimeout(2.0)
+        try:
+            while s.recv(65536):
+                pass
+            print("closed", flush=True)
+        except socket.timeout:
+            print("open", flush=True)
         s.close()
         return 0
     if cmd == "server":

@@ -1376,9 +1376,38 @@ $NOTIFY listen "$T/notify.sock" "$T/notify.log" &
 BG_PIDS+=($!)
 wait_for 3 test -S "$T/notify.sock"
 stop_daemon A
-NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 start_daemon A >/dev/null
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 NVGRED_MONITOR_MAX=65536 start_daemon A >/dev/null
 wait_for 3 grep -q ' READY=1$' "$T/notify.log"
 ok $? "sd_notify: READY=1 once serving" "$(cat "$T/notify.log")"
+
+# A monitor that stops reading is closed once 64 KiB of events wait for it
+# (NVGRED_MONITOR_MAX; 4 MiB by default), not left to grow to the reply
+# limit; one that reads keeps its events.
+$PROTO stuckmon "$WORK/A.sock" "$T/stuck.ready" 3 >"$T/stuck.out" &
+stuck=$!
+BG_PIDS+=($stuck)
+"$NVGRECTL" --socket "$WORK/A.sock" monitor >"$T/monitor2.out" 2>&1 &
+mon=$!
+BG_PIDS+=($mon)
+wait_for 3 test -e "$T/stuck.ready"
+wait_for 3 grep -q "^monitoring" "$T/monitor2.out"
+in_ns hA $PY -c "
+import socket, struct
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('pv1', 0))
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 28, 0, 0, 64, 17, 0, socket.inet_aton('192.0.2.99'),
+                 socket.inet_aton('192.0.2.2'))
+frame = bytes.fromhex('020000005002' + '$MAC1'.replace(':', '') + '0800') + ip + struct.pack('!HHHH', 9, 9, 8, 0)
+for _ in range(5000):
+    s.send(frame)"
+wait "$stuck"
+events=$(grep -c '"event"' "$T/monitor2.out")
+ok $([ "$(cat "$T/stuck.out")" = closed ] && kill -0 "$mon" 2>/dev/null && [ "$events" -gt 1000 ] &&
+	echo 0 || echo 1) \
+	"5000 spoofed frames: a monitor that reads nothing is closed; one that reads got $events drop events and stays" \
+	"stuck monitor: $(cat "$T/stuck.out"); $(tail -n 2 "$T/monitor2.out")"
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
 ctl A vsid add 7791 >/dev/null
 many_routes 7791 600000 >"$T/wd.routes"
 t0=$(mono)

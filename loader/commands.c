@@ -755,6 +755,7 @@ static int route_import(struct cmd_ctx *c)
 		goto out;
 	for (i = 0; i < n; i++)
 		plain[i] = recs[i].r;
+	daemon_keepalive();
 	if (replace) {
 		err = nvgre_dp_routes_replace(&d->dp, plain, n);
 	} else {

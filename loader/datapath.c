@@ -870,6 +870,13 @@ static int route_at(int fd, __u32 vsid, const __u8 *mac, const union nvgre_ip *p
 	return !map_lookup(fd, &k, &r) && !memcmp(&r.pa, pa, sizeof(*pa));
 }
 
+/* A long loop over records: the caller's keepalive (nvgred: systemd's watchdog). */
+static void keepalive_every(const struct nvgre_dp *dp, size_t i)
+{
+	if (dp->keepalive && !(i & 4095))
+		dp->keepalive();
+}
+
 int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, size_t n)
 {
 	struct nvgre_mac_key *rk;
@@ -880,18 +887,23 @@ int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, s
 	__u32 zero = 0;
 
 	qsort(recs, n, sizeof(*recs), nvgre_route_rec_cmp);
-	table = routes_table_create();
+	keepalive_every(dp, 0);
+	table = routes_table_create();	/* a million entries, preallocated: a while */
+	keepalive_every(dp, 0);
 	if (table < 0)
 		return table;
 	/* 1. the new table, complete, before the data path sees it */
 	for (i = 0; i < n && !err; i++) {
+		keepalive_every(dp, i);
 		struct nvgre_mac_key k = mac_key(recs[i].vsid, recs[i].mac);
 		struct nvgre_route r = { .pa = recs[i].pa };
 
 		err = map_update(table, &k, &r, BPF_ANY);
 	}
 	rk = map_keys(old_table, sizeof(*rk), &nr);
+	keepalive_every(dp, 0);
 	ik = map_keys(dp->ips_fd, sizeof(*ik), &ni);
+	keepalive_every(dp, 0);
 	old_pa = calloc(nr + 1, sizeof(*old_pa));
 	if (!err && (!rk || !ik || !old_pa))
 		err = -ENOMEM;
@@ -911,6 +923,7 @@ int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, s
 
 	/* 3. what derives from the records follows: customer IPs, PAs per VSID */
 	for (i = 0; i < ni; i++) {
+		keepalive_every(dp, i);
 		struct nvgre_ip_mac m;
 		struct nvgre_route r;
 		struct nvgre_mac_key k;
@@ -929,6 +942,7 @@ int nvgre_dp_routes_replace(struct nvgre_dp *dp, struct nvgre_route_rec *recs, s
 		if (!route_at(table, rk[i].vsid, rk[i].mac, &old_pa[i].pa))
 			vsid_pa_ref(dp, rk[i].vsid, &old_pa[i].pa, -1);
 	for (i = 0; i < n && !err; i++) {
+		keepalive_every(dp, i);
 		int first = !i || recs[i].vsid != recs[i - 1].vsid ||
 			    memcmp(recs[i].mac, recs[i - 1].mac, 6);
 

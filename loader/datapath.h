@@ -49,6 +49,7 @@ struct nvgre_dp {
 	int ncpus;
 	struct nvgre_probe probe;	/* what nvgre_dp_open found */
 	struct ip_index ipx;		/* nv_ips by (VSID, MAC) */
+	void (*keepalive)(void);	/* if set, called now and then in long operations */
 };
 
 int nvgre_probe_kernel(struct nvgre_probe *p);

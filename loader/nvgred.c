@@ -293,6 +293,7 @@ static int start(struct nvgred *d)
 		daemon_err("loading the data path: %s", strerror(-err));
 		return NVGRE_EXIT_FAILED;
 	}
+	d->dp.keepalive = daemon_keepalive;	/* route import --replace of a million */
 	/* consumers of the previous run lost their lease with its connections */
 	vmq_release_all(d);
 	d->offload = d->offload_config = config_offload_bits(&d->cfg);

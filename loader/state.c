@@ -234,11 +234,15 @@ int state_save(struct nvgred *d)
 	json_object_object_add(root, "vsids", vsids);
 	json_object_object_add(root, "routes", routes);
 	json_object_object_add(root, "vports", vports);
-	/* without its lookup records the file must not replace the old one */
+	/* without its lookup records the file must not replace the old one;
+	 * each step takes a second or so at a million records */
+	daemon_keepalive();
 	if (err || asprintf(&s, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY)) < 0)
 		s = NULL;
+	daemon_keepalive();
 	if (!err)
 		err = s ? write_atomically(d->state_path, s, strlen(s)) : -ENOMEM;
+	daemon_keepalive();
 	free(s);
 	json_object_put(root);
 	malloc_trim(0);	/* a million records' strings: give the memory back */

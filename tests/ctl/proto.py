@@ -15,6 +15,10 @@
   proto.py partial SOCK READY SECS
                                  send half a request (no newline) and hold
   proto.py server SOCK VERSION   a fake nvgred answering one request with VERSION
+  proto.py readmon SOCK READY SECS
+                                 a monitor that reads all it gets for SECS, then
+                                 prints how many event lines came and "open", or
+                                 "closed" if nvgred closed it
   proto.py stuckmon SOCK READY SECS
                                  a monitor that reads nothing for SECS (small
                                  receive buffer), then prints "closed" if nvgred
@@ -83,6 +87,25 @@ def main():
         time.sleep(float(sys.argv[4]))
         for h in held:
             h.close()
+        s.close()
+        return 0
+    if cmd == "readmon":
+        s = connect(path)
+        s.sendall(b'{"version": 1, "argv": ["monitor"]}\n')
+        ready(sys.argv[3])
+        end = time.monotonic() + float(sys.argv[4])
+        data, state = b"", "open"
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                got = s.recv(65536)
+            except socket.timeout:
+                break
+            if not got:
+                state = "closed"
+                break
+            data += got
+        print(data.count(b'"event"'), state, flush=True)
         s.close()
         return 0
     if cmd == "stuckmon":
